@@ -12,6 +12,7 @@ export default {
   },
   testMatch: ["<rootDir>/{apps,packages}/*/{src,test}/**/*.test.ts"],
   globalSetup: "<rootDir>/scripts/jest-global-setup.js",
+  globalTeardown: "<rootDir>/scripts/jest-global-teardown.js",
   testTimeout: 30_000,
   maxWorkers: 2,
 };

@@ -30,10 +30,16 @@ interface SchemaEngine {
   free(): void;
 }
 interface EngineModule {
-  __wbg_set_wasm(exports: WebAssembly.Exports): void;
+  __wbg_set_wasm(exports: Record<string, unknown>): void;
   SchemaEngine: {
     new: (options: { datamodels: [string, string][] }, log: (msg: string) => void, adapter: object) => Promise<SchemaEngine>;
   };
+}
+
+// Node's global WebAssembly, typed here because this project compiles without the DOM library.
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
 let engineModule: Promise<EngineModule> | undefined;
@@ -44,9 +50,9 @@ function loadEngineModule(): Promise<EngineModule> {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const pkgDir = dirname(gluePath);
-    const glue = (await import(pathToFileURL(gluePath).href)) as EngineModule & WebAssembly.ModuleImports;
+    const glue = (await import(pathToFileURL(gluePath).href)) as EngineModule;
     const bytes = await readFile(join(pkgDir, "schema_engine_bg.wasm"));
-    const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": glue });
+    const { instance } = await wasm.instantiate(bytes, { "./schema_engine_bg.js": glue });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
     return glue;

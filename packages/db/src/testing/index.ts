@@ -5,17 +5,20 @@ import { randomBytes } from "node:crypto";
 import { createDb, type Db } from "../client.ts";
 import { dropDatabase, ensureDatabase, withDatabase } from "../database.ts";
 import { applyMigrations } from "../migrations.ts";
-import { TEST_SERVER_URL } from "./env.ts";
+import { TEST_SERVER_URL, TEST_TEMPLATE_DB } from "./env.ts";
 
-export { TEST_REDIS_URL, TEST_SERVER_URL } from "./env.ts";
-export const TEST_TEMPLATE_DB = "engagement_test_template";
+export { TEST_REDIS_URL, TEST_SERVER_URL, TEST_TEMPLATE_DB } from "./env.ts";
 
-/** Drops and rebuilds the template from the committed migrations (so a test run never sees a stale schema). */
-export async function prepareTestTemplate(): Promise<void> {
-  const url = withDatabase(TEST_SERVER_URL, TEST_TEMPLATE_DB);
+/** Builds a template from the committed migrations (so a test run never sees a stale schema). */
+export async function prepareTestTemplate(name: string): Promise<void> {
+  const url = withDatabase(TEST_SERVER_URL, name);
   await dropDatabase(url);
   await ensureDatabase(url);
   await applyMigrations(url);
+}
+
+export async function dropTestTemplate(name: string): Promise<void> {
+  await dropDatabase(withDatabase(TEST_SERVER_URL, name));
 }
 
 export interface TestDatabase {

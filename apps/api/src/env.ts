@@ -1,0 +1,17 @@
+// The API's configuration: the only file of this app that reads process.env.
+import { commonEnv, envTypes, parseEnv } from "@engagement/runtime";
+import { z } from "zod";
+
+export const apiEnvShape = {
+  ...commonEnv,
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: envTypes.port.default(3000),
+  /** HS256 secret for bearer tokens; at least 32 characters so it cannot be guessed. */
+  API_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+};
+
+export type ApiEnv = ReturnType<typeof loadApiEnv>;
+
+export function loadApiEnv(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(apiEnvShape, source);
+}

@@ -1,0 +1,29 @@
+// The worker's configuration: the only file of this app that reads process.env.
+import { classifierEnv, commonEnv, envTypes, parseEnv } from "@engagement/runtime";
+
+export const workerEnvShape = {
+  ...commonEnv,
+  ...classifierEnv,
+  /** The provider's request budget: at most this many LLM requests per window, across all workers. */
+  LLM_RATE_MAX_REQUESTS: envTypes.positiveInt.default(50),
+  LLM_RATE_WINDOW_MS: envTypes.positiveInt.default(60_000),
+  /** Members per classify job, and LLM calls in flight within one job. */
+  CLASSIFY_CHUNK_SIZE: envTypes.positiveInt.max(200).default(10),
+  CLASSIFY_CHUNK_CONCURRENCY: envTypes.positiveInt.default(5),
+  /** Classify jobs one worker process runs at once. */
+  CLASSIFY_WORKER_CONCURRENCY: envTypes.positiveInt.default(4),
+  ORG_WORKER_CONCURRENCY: envTypes.positiveInt.default(2),
+  /** How many times a classify job may be sent back by 429/529 before its members fall back to the rules. */
+  CLASSIFY_MAX_RATE_LIMITED: envTypes.positiveInt.default(20),
+  /** Members computed more recently than this keep their level unless the run is forced. */
+  SKIP_RECENT_HOURS: envTypes.positiveInt.default(24),
+  /** BullMQ lock and stalled-job check; a crashed worker's jobs are taken over after about this long. */
+  JOB_LOCK_MS: envTypes.positiveInt.default(30_000),
+  STALLED_INTERVAL_MS: envTypes.positiveInt.default(30_000),
+};
+
+export type WorkerEnv = ReturnType<typeof loadWorkerEnv>;
+
+export function loadWorkerEnv(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(workerEnvShape, source);
+}

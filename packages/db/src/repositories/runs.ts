@@ -1,0 +1,106 @@
+// Engagement runs: one per organisation per night (run_key "scheduled:YYYY-MM-DD") or per manual request.
+// Counts are derived from the run's snapshots, so a retried job can never double-count.
+import { randomUUID } from "node:crypto";
+import type { Db } from "../client.ts";
+import type { RunTrigger } from "../generated/prisma/enums.ts";
+
+export const scheduledRunKey = (runDate: string) => `scheduled:${runDate}`;
+export const manualRunKey = () => `manual:${randomUUID()}`;
+
+/** Creates the run for (org, runKey) or returns the existing one: two schedulers agree on one run. */
+export async function createOrGetRun(db: Db, input: { orgId: string; runKey: string; trigger: RunTrigger; force?: boolean }) {
+  return db.engagementRun.upsert({
+    where: { orgId_runKey: { orgId: input.orgId, runKey: input.runKey } },
+    create: { orgId: input.orgId, runKey: input.runKey, trigger: input.trigger, force: input.force ?? false },
+    update: {},
+  });
+}
+
+/** Organisations with at least one active member: the ones a nightly run covers. */
+export async function listOrgIdsWithActiveMembers(db: Db): Promise<string[]> {
+  const rows = await db.organization.findMany({
+    where: { memberships: { some: { status: "active" } } },
+    select: { id: true },
+    orderBy: { id: "asc" },
+  });
+  return rows.map((r) => r.id);
+}
+
+export async function getRun(db: Db, runId: string) {
+  return db.engagementRun.findUnique({ where: { id: runId } });
+}
+
+/** Marks the run started (first attempt only: a retry keeps the original asOf so all members share it). */
+export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: number) {
+  await db.engagementRun.updateMany({
+    where: { id: runId, status: "queued" },
+    data: { status: "running", asOf, startedAt: new Date(), membersTotal },
+  });
+  return db.engagementRun.findUniqueOrThrow({ where: { id: runId } });
+}
+
+/** Members with a snapshot for this run: how far the run has come. */
+export async function countRunSnapshots(db: Db, runId: string): Promise<number> {
+  return db.engagementSnapshot.count({ where: { runId } });
+}
+
+export interface RunProgress {
+  runId: string;
+  orgId: string;
+  status: string;
+  membersTotal: number;
+  membersDone: number;
+}
+
+export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProgress[]> {
+  const runs = await db.engagementRun.findMany({ where: { id: { in: runIds } } });
+  const counts = await db.engagementSnapshot.groupBy({ by: ["runId"], where: { runId: { in: runIds } }, _count: { _all: true } });
+  const done = new Map(counts.map((c) => [c.runId, c._count._all]));
+  return runs.map((r) => ({ runId: r.id, orgId: r.orgId, status: r.status, membersTotal: r.membersTotal, membersDone: done.get(r.id) ?? 0 }));
+}
+
+/** Closes the run: counts per level and source, LLM calls, tokens and fallback reasons, all from its snapshots. */
+export async function finalizeRun(db: Db, runId: string, extra: { expiredOverrides?: number; error?: string } = {}) {
+  const byLevel = await db.engagementSnapshot.groupBy({ by: ["level"], where: { runId }, _count: { _all: true } });
+  const bySource = await db.engagementSnapshot.groupBy({ by: ["source"], where: { runId }, _count: { _all: true } });
+  const byReason = await db.engagementSnapshot.groupBy({
+    by: ["fallbackReason"],
+    where: { runId, fallbackReason: { not: null } },
+    _count: { _all: true },
+  });
+  const sums = await db.engagementSnapshot.aggregate({
+    where: { runId },
+    _sum: { llmCalls: true, inputTokens: true, outputTokens: true, cacheReadTokens: true, cacheWriteTokens: true },
+  });
+  const level = (l: string) => byLevel.find((b) => b.level === l)?._count._all ?? 0;
+  const fallbackReasons = Object.fromEntries(byReason.map((b) => [b.fallbackReason as string, b._count._all]));
+  const errors = Object.values(fallbackReasons).reduce((a, b) => a + b, 0) + (extra.error ? 1 : 0);
+  return db.engagementRun.update({
+    where: { id: runId },
+    data: {
+      status: extra.error ? "failed" : "completed",
+      finishedAt: new Date(),
+      countHighlyEngaged: level("highly_engaged"),
+      countModerate: level("moderate"),
+      countAtRisk: level("at_risk"),
+      countNew: level("new"),
+      countInactive: level("inactive"),
+      countsBySource: Object.fromEntries(bySource.map((b) => [b.source, b._count._all])),
+      llmCalls: sums._sum.llmCalls ?? 0,
+      inputTokens: sums._sum.inputTokens ?? 0,
+      outputTokens: sums._sum.outputTokens ?? 0,
+      cacheReadTokens: sums._sum.cacheReadTokens ?? 0,
+      cacheWriteTokens: sums._sum.cacheWriteTokens ?? 0,
+      errors,
+      errorDetails: { fallbackReasons, ...(extra.error ? { runError: extra.error } : {}) },
+      ...(extra.expiredOverrides !== undefined ? { expiredOverrides: extra.expiredOverrides } : {}),
+    },
+  });
+}
+
+export async function failRun(db: Db, runId: string, error: string) {
+  return db.engagementRun.update({
+    where: { id: runId },
+    data: { status: "failed", finishedAt: new Date(), errors: { increment: 1 }, errorDetails: { runError: error } },
+  });
+}

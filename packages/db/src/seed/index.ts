@@ -1,0 +1,3 @@
+export * from "./generate.ts";
+export * from "./insert.ts";
+export { createRandom } from "./random.ts";

@@ -1,0 +1,61 @@
+import Anthropic from "@anthropic-ai/sdk";
+import {
+  LlmAbortedError,
+  LlmOverloadedError,
+  LlmPermanentError,
+  LlmRateLimitedError,
+  LlmUnavailableError,
+} from "./errors.ts";
+
+interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/**
+ * The server's retry hint in ms: `retry-after-ms` first (more precise, and what the SDK itself prefers),
+ * then `retry-after` as seconds or an HTTP date. Null when absent or unreadable.
+ */
+export function parseRetryAfterMs(headers: HeaderReader | null | undefined, now: number = Date.now()): number | null {
+  if (!headers) return null;
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && ms.trim() !== "") {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return Math.round(value);
+  }
+  const after = headers.get("retry-after");
+  if (after === null || after.trim() === "") return null;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : null;
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * Translates what the SDK throws into this package's errors, so callers never import the SDK to decide
+ * whether to retry. Anything that is not an SDK error (a bug, a ZodError) is returned unchanged.
+ */
+export function toLlmError(error: unknown): unknown {
+  if (error instanceof Anthropic.APIUserAbortError) return new LlmAbortedError(error);
+  // Timeout is a subclass of connection error; both mean "no answer", which a later attempt may get.
+  if (error instanceof Anthropic.APIConnectionError) {
+    const what = error instanceof Anthropic.APIConnectionTimeoutError ? "timed out" : "could not connect";
+    return new LlmUnavailableError(`Anthropic API ${what}: ${error.message}`, null, { cause: error });
+  }
+  if (!(error instanceof Anthropic.APIError)) return error;
+
+  const status = typeof error.status === "number" ? error.status : null;
+  const requestId = error.requestID ?? null;
+  const retryAfterMs = parseRetryAfterMs(error.headers);
+  // The SDK's `message` is the whole JSON body; `apiMessage` is the human sentence.
+  const detail = error.apiMessage ?? error.message;
+  const details = { status, requestId, cause: error };
+
+  if (status === 429) return new LlmRateLimitedError(`Anthropic rate limit: ${detail}`, retryAfterMs, details);
+  if (status === 529) return new LlmOverloadedError(`Anthropic overloaded: ${detail}`, retryAfterMs, details);
+  // 408 is a timeout on the server's side and, like 5xx, may succeed later. An error without a status
+  // arrived mid-stream after a 200, also a server-side hiccup.
+  if (status === null || status >= 500 || status === 408) {
+    return new LlmUnavailableError(`Anthropic unavailable (${status ?? "no status"}): ${detail}`, retryAfterMs, details);
+  }
+  return new LlmPermanentError(`Anthropic rejected the request (${status}): ${detail}`, details);
+}

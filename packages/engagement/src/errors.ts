@@ -1,0 +1,72 @@
+/**
+ * Errors a classifier throws instead of answering. Content problems (refusals, bad tool input) never
+ * surface here: they fall back to the rules. What does surface is what a job queue should act on:
+ * transient errors are retried later with `retryAfterMs` as a hint, permanent ones are not retried.
+ */
+
+interface LlmErrorDetails {
+  /** HTTP status, or null for connection failures and timeouts. */
+  status?: number | null;
+  /** The API's `request-id`, for support tickets. */
+  requestId?: string | null;
+  cause?: unknown;
+}
+
+export abstract class LlmError extends Error {
+  readonly status: number | null;
+  readonly requestId: string | null;
+
+  constructor(message: string, details: LlmErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.status = details.status ?? null;
+    this.requestId = details.requestId ?? null;
+  }
+}
+
+/** Worth retrying later; `retryAfterMs` is the server's hint when it gave one. */
+export abstract class LlmTransientError extends LlmError {
+  readonly retryAfterMs: number | null;
+
+  constructor(message: string, retryAfterMs: number | null, details: LlmErrorDetails = {}) {
+    super(message, details);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** When a 429 carries no hint (a monthly spend cap sends none), back off this long rather than hammering. */
+export const DEFAULT_RATE_LIMIT_RETRY_MS = 30_000;
+
+/** HTTP 429. */
+export class LlmRateLimitedError extends LlmTransientError {
+  declare readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs: number | null, details: LlmErrorDetails = {}) {
+    super(message, retryAfterMs ?? DEFAULT_RATE_LIMIT_RETRY_MS, { status: 429, ...details });
+  }
+}
+
+/** HTTP 529: the API as a whole is overloaded. */
+export class LlmOverloadedError extends LlmTransientError {
+  constructor(message: string, retryAfterMs: number | null, details: LlmErrorDetails = {}) {
+    super(message, retryAfterMs, { status: 529, ...details });
+  }
+}
+
+/** 5xx other than 529, request timeouts and connection failures. */
+export class LlmUnavailableError extends LlmTransientError {}
+
+/** A 4xx other than 408/429 (bad request, auth, permission, not found, too large): retrying cannot help. */
+export class LlmPermanentError extends LlmError {}
+
+/** The caller's AbortSignal fired. Named "AbortError" like the platform's, so generic abort checks work. */
+export class LlmAbortedError extends Error {
+  constructor(cause?: unknown) {
+    super("LLM request was aborted", cause === undefined ? undefined : { cause });
+    this.name = "AbortError";
+  }
+}
+
+export function isLlmTransientError(error: unknown): error is LlmTransientError {
+  return error instanceof LlmTransientError;
+}

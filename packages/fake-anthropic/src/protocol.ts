@@ -1,0 +1,114 @@
+import { z } from "zod";
+
+/**
+ * The part of the Messages API request (version 2026-10-21) the fake checks. Objects are loose because the
+ * real API accepts many optional fields the fake has no use for (metadata, output_config, service_tier, ...);
+ * rejecting them would make the fake stricter than the service it stands in for.
+ */
+
+export const CacheControl = z.object({
+  type: z.literal("ephemeral"),
+  ttl: z.enum(["5m", "1h"]).optional(),
+});
+export type CacheControl = z.infer<typeof CacheControl>;
+
+const TextBlock = z.looseObject({
+  type: z.literal("text"),
+  text: z.string(),
+  cache_control: CacheControl.nullish(),
+});
+
+const ContentBlock = z.looseObject({ type: z.string(), cache_control: CacheControl.nullish() });
+
+const MessageParam = z.object({
+  role: z.enum(["user", "assistant", "system"]),
+  content: z.union([z.string(), z.array(ContentBlock).min(1)]),
+});
+export type MessageParam = z.infer<typeof MessageParam>;
+
+const Tool = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  input_schema: z.looseObject({ type: z.literal("object") }),
+  cache_control: CacheControl.nullish(),
+});
+export type Tool = z.infer<typeof Tool>;
+
+const ToolChoice = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("auto"), disable_parallel_tool_use: z.boolean().optional() }),
+  z.object({ type: z.literal("any"), disable_parallel_tool_use: z.boolean().optional() }),
+  z.object({ type: z.literal("none") }),
+  z.object({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().optional() }),
+]);
+export type ToolChoice = z.infer<typeof ToolChoice>;
+
+const Thinking = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("enabled"), budget_tokens: z.number().int().min(1024), display: z.string().nullish() }),
+  z.object({ type: z.literal("disabled") }),
+  z.object({ type: z.literal("between_tools") }),
+  z.object({ type: z.literal("adaptive"), display: z.enum(["summarized", "omitted"]).nullish() }),
+]);
+
+export const MessagesRequest = z.looseObject({
+  model: z.string().min(1),
+  max_tokens: z.number().int().positive(),
+  messages: z
+    .array(MessageParam)
+    .min(1, "at least one message is required")
+    .refine((m) => m.at(-1)?.role === "user", "the final message must have role `user`"),
+  system: z.union([z.string(), z.array(TextBlock)]).optional(),
+  tools: z.array(Tool).optional(),
+  tool_choice: ToolChoice.optional(),
+  thinking: Thinking.optional(),
+  stream: z.boolean().optional(),
+});
+export type MessagesRequest = z.infer<typeof MessagesRequest>;
+
+/** Sampling parameters the 2026-10-21 API version answers with a 400, even at their default values. */
+export const REMOVED_SAMPLING_PARAMS = ["temperature", "top_p", "top_k"] as const;
+const SAMPLING_REMOVED_SINCE = "2026-10-21";
+
+/** Model families that think by default, so forcing a tool needs thinking switched off explicitly. */
+const THINK_BY_DEFAULT = ["claude-haiku-5", "claude-sonnet-5", "claude-opus-5"];
+
+export type RequestCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };
+
+/** Checks a parsed JSON body the way the real endpoint would, returning the first problem as its message. */
+export function checkMessagesRequest(body: unknown, apiVersion: string): RequestCheck {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, message: "request body must be a JSON object" };
+  }
+  // Dates in YYYY-MM-DD order compare correctly as strings.
+  if (apiVersion >= SAMPLING_REMOVED_SINCE) {
+    const sent = REMOVED_SAMPLING_PARAMS.find((p) => p in body);
+    if (sent) return { ok: false, message: `${sent}: Extra inputs are not permitted` };
+  }
+  const parsed = MessagesRequest.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    return { ok: false, message: `${where}${issue?.message ?? "invalid request"}` };
+  }
+  const request = parsed.data;
+  if (request.stream) {
+    return { ok: false, message: "stream: the fake Anthropic server does not implement streaming" };
+  }
+  const choice = request.tool_choice;
+  if (choice && (choice.type === "tool" || choice.type === "any")) {
+    const thinksByDefault = THINK_BY_DEFAULT.some((prefix) => request.model.startsWith(prefix));
+    if (thinksByDefault && request.thinking?.type !== "disabled") {
+      return {
+        ok: false,
+        message: `tool_choice: forcing tool use (type "${choice.type}") is not compatible with thinking; ${request.model} thinks by default, so set thinking: {"type": "disabled"} or use tool_choice "auto" or "none"`,
+      };
+    }
+    const names = (request.tools ?? []).map((t) => t.name);
+    if (choice.type === "any" && names.length === 0) {
+      return { ok: false, message: 'tool_choice: type "any" requires at least one tool in `tools`' };
+    }
+    if (choice.type === "tool" && !names.includes(choice.name)) {
+      return { ok: false, message: `tool_choice: tool "${choice.name}" is not defined in \`tools\`` };
+    }
+  }
+  return { ok: true, request };
+}

@@ -1,0 +1,92 @@
+// The job catalog: every queue, its payload schema and its job options in one place.
+//
+// Queue names are stored data: jobs already in Redis live under them. Renaming one strands those jobs, so a
+// rename needs a migration plan (drain the old queue first, or run workers on both names for a night).
+//
+// Payloads carry ids only, never names or emails: Redis is not where personal data lives. New payload fields
+// must be optional so that jobs queued by an older version still validate.
+import type { JobsOptions } from "bullmq";
+import { z } from "zod";
+
+export const QUEUE_NAMES = {
+  scheduler: "engagement-scheduler",
+  orgRun: "engagement-org-run",
+  classify: "engagement-classify",
+} as const;
+
+export const catalog = {
+  /** The nightly tick: enqueues one org run per organisation with active members. */
+  scheduler: {
+    queue: QUEUE_NAMES.scheduler,
+    jobName: "nightly",
+    payload: z.object({
+      /** Only for manual ticks (CLI --all); a scheduled tick derives the run date from its own timestamp. */
+      runDate: z.iso.date().optional(),
+    }),
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 10_000 },
+      removeOnComplete: { age: 30 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
+  /** One organisation's run: computes signals, decides facts, fans out classify jobs, finalizes the run. */
+  orgRun: {
+    queue: QUEUE_NAMES.orgRun,
+    jobName: "org-run",
+    payload: z.object({ runId: z.uuid() }),
+    options: {
+      attempts: 3,
+      backoff: { type: "exponential", delay: 30_000 },
+      // Kept for 8 days: the deterministic job id only deduplicates while the job still exists in Redis
+      // (the run_key unique index in PostgreSQL is the lasting guard).
+      removeOnComplete: { age: 8 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
+  /** A chunk of members of one run for the LLM classifier. */
+  classify: {
+    queue: QUEUE_NAMES.classify,
+    jobName: "classify-chunk",
+    payload: z.object({
+      runId: z.uuid(),
+      orgId: z.uuid(),
+      userIds: z.array(z.uuid()).min(1).max(200),
+    }),
+    options: {
+      // Counts real failures (5xx, timeouts); 429s go back to the queue without using an attempt.
+      attempts: 4,
+      backoff: { type: "exponential", delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+} as const satisfies Record<string, { queue: string; jobName: string; payload: z.ZodType; options: JobsOptions }>;
+
+export type JobKind = keyof typeof catalog;
+export type JobPayload<K extends JobKind> = z.infer<(typeof catalog)[K]["payload"]>;
+
+/** Parses a payload on consumption; a payload that does not fit is a permanent error, not a retry. */
+export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayload<K> {
+  const result = catalog[kind].payload.safeParse(data);
+  if (!result.success) {
+    throw new InvalidPayloadError(kind, z.prettifyError(result.error));
+  }
+  return result.data as JobPayload<K>;
+}
+
+export class InvalidPayloadError extends Error {
+  constructor(
+    readonly kind: JobKind,
+    detail: string,
+  ) {
+    super(`invalid ${kind} payload: ${detail}`);
+    this.name = "InvalidPayloadError";
+  }
+}
+
+/** Job ids may not contain ":" nor look like integers (BullMQ rule). */
+export const jobIds = {
+  orgRun: (runId: string) => `run-${runId}`,
+  classify: (runId: string, chunk: number) => `classify-${runId}-${chunk}`,
+};

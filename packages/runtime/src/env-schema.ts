@@ -1,0 +1,65 @@
+// Building blocks for the apps' env modules: each app's env.ts is the only file that reads process.env, and it
+// parses it with these shapes so that a bad value stops the app at start with the variable's name.
+import { z } from "zod";
+
+export class EnvError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" });
+const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
+const port = z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535);
+const positiveInt = z.coerce.number({ error: "must be a whole number" }).int().positive();
+
+/** Variables every app reads. */
+export const commonEnv = {
+  DATABASE_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/engagement"),
+  REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
+  /** BullMQ key prefix; wrapped in {} (a Redis Cluster hash tag) when it is not already. */
+  QUEUE_PREFIX: z.string().min(1).regex(/^[\w{}.-]+$/, "letters, digits, _ . - and {} only").default("{engagement}"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+};
+
+/** Which classifier judges the members the rules leave open, and how to reach Claude. */
+export const classifierEnv = {
+  /** "auto": Claude when ANTHROPIC_API_KEY is set, the embedded rules classifier otherwise. */
+  ENGAGEMENT_CLASSIFIER: z.enum(["auto", "rules", "anthropic"]).default("auto"),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  ANTHROPIC_MODEL: z.string().min(1).default("claude-haiku-5-5"),
+  ANTHROPIC_MAX_TOKENS: positiveInt.default(1024),
+  ANTHROPIC_TIMEOUT_MS: positiveInt.default(60_000),
+};
+
+export const envTypes = { postgresUrl, redisUrl, port, positiveInt };
+
+/** Parses `source` with `shape`; throws EnvError listing each bad variable by name. */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, source: Record<string, string | undefined>) {
+  // Empty strings count as unset, as in most deployment tools' .env handling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const value = source[name];
+        const shown = value === undefined ? "unset" : /KEY|SECRET|PASSWORD/.test(name) ? "***" : JSON.stringify(value);
+        return `${name}: ${issue.message} (got ${shown})`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+/** Resolves ENGAGEMENT_CLASSIFIER=auto; a forced "anthropic" without a key is a configuration error. */
+export function resolveClassifier(env: { ENGAGEMENT_CLASSIFIER: "auto" | "rules" | "anthropic"; ANTHROPIC_API_KEY?: string | undefined }) {
+  if (env.ENGAGEMENT_CLASSIFIER === "anthropic" && !env.ANTHROPIC_API_KEY) {
+    throw new EnvError(["ANTHROPIC_API_KEY: required when ENGAGEMENT_CLASSIFIER=anthropic (got unset)"]);
+  }
+  if (env.ENGAGEMENT_CLASSIFIER === "auto") return env.ANTHROPIC_API_KEY ? "anthropic" : "rules";
+  return env.ENGAGEMENT_CLASSIFIER;
+}

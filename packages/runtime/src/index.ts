@@ -1,0 +1,3 @@
+export * from "./env-schema.ts";
+export * from "./logger.ts";
+export * from "./shutdown.ts";
