@@ -33,9 +33,7 @@ export type PayloadResult = { ok: true; payload: PromptPayload } | { ok: false; 
 
 function textOf(message: MessageParam): string {
   if (typeof message.content === "string") return message.content;
-  return message.content
-    .map((block) => (block.type === "text" && typeof block.text === "string" ? block.text : ""))
-    .join("\n");
+  return message.content.map((block) => (block.type === "text" && typeof block.text === "string" ? block.text : "")).join("\n");
 }
 
 const JSON_FENCE = /```json[^\S\n]*\n([\s\S]*?)```/;

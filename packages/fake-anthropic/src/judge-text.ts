@@ -21,11 +21,11 @@ function clip(text: string, max: number): string {
 export function adminExplanation(s: JudgeSignals, a: Assessment, rubricSuggestion?: string): string {
   const parts = [`Judged ${a.level} (weight ${a.points}).`];
   if (rubricSuggestion !== undefined && rubricSuggestion !== a.level) {
-    const drivers = a.factors.filter((f) => f.points !== 0).map((f) => f.note);
-    const why = drivers.length > 0 ? drivers.slice(0, 2).join("; ") : "the signals are balanced";
-    parts.push(`Departs from the rubric suggestion ${rubricSuggestion} because ${why}.`);
+    const driver = [...a.factors].sort((x, y) => Math.abs(y.points) - Math.abs(x.points))[0];
+    const why = driver && driver.points !== 0 ? `chiefly for this: ${driver.note}` : "as the signals are balanced";
+    parts.push(`Departs from the rubric suggestion ${rubricSuggestion}, ${why}.`);
   }
-  parts.push(`${a.factors.map((f) => f.note).join("; ")}.`);
+  parts.push(`Signals: ${a.factors.map((f) => f.note).join("; ")}.`);
   const registered = s.registered90 > 0 ? `${s.noShows90} no-shows of ${plural(s.registered90, "registration")} in 90 days; ` : "";
   parts.push(`${registered}${s.attended30} of ${plural(s.orgEvents30, "event")} attended in 30 days; tenure ${s.tenureDays} days.`);
   if (s.previousLevel !== null) parts.push(`Previous level ${s.previousLevel}.`);

@@ -97,10 +97,10 @@ export function checkMessagesRequest(body: unknown, apiVersion: string): Request
   if (choice && (choice.type === "tool" || choice.type === "any")) {
     const thinksByDefault = THINK_BY_DEFAULT.some((prefix) => request.model.startsWith(prefix));
     if (thinksByDefault && request.thinking?.type !== "disabled") {
-      return {
-        ok: false,
-        message: `tool_choice: forcing tool use (type "${choice.type}") is not compatible with thinking; ${request.model} thinks by default, so set thinking: {"type": "disabled"} or use tool_choice "auto" or "none"`,
-      };
+      const message =
+        `tool_choice: forcing tool use (type "${choice.type}") is not compatible with thinking; ` +
+        `${request.model} thinks by default, so set thinking: {"type": "disabled"} or use tool_choice "auto" or "none"`;
+      return { ok: false, message };
     }
     const names = (request.tools ?? []).map((t) => t.name);
     if (choice.type === "any" && names.length === 0) {

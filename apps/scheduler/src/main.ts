@@ -1,0 +1,40 @@
+// The scheduler app: keeps the nightly job scheduler in Redis and runs the tick that enqueues one job per org.
+import { createDb } from "@engagement/db";
+import { catalog, closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { createLogger, EnvError, installShutdown } from "@engagement/runtime";
+import { type Job, Worker } from "bullmq";
+import { loadSchedulerEnv, type SchedulerEnv } from "./env.ts";
+import { processNightly } from "./nightly.processor.ts";
+import { upsertNightlySchedule } from "./schedule.ts";
+
+let env: SchedulerEnv;
+try {
+  env = loadSchedulerEnv();
+} catch (err) {
+  console.error(err instanceof EnvError ? err.message : err);
+  process.exit(78);
+}
+
+const logger = createLogger("scheduler", env.LOG_LEVEL);
+const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
+const connection = createRedis(env.REDIS_URL);
+const prefix = normalizePrefix(env.QUEUE_PREFIX);
+const queues = createQueues(connection, prefix);
+
+const next = await upsertNightlySchedule(queues, env.NIGHTLY_CRON, env.NIGHTLY_TZ);
+logger.info({ cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: new Date(next.timestamp + (next.opts.delay ?? 0)).toISOString() }, "nightly schedule set");
+
+const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
+worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));
+worker.on("error", (err) => logger.error({ err }, "scheduler worker error"));
+
+installShutdown(
+  logger,
+  [
+    { name: "worker", run: () => worker.close() },
+    { name: "queues", run: () => closeQueues(queues) },
+    { name: "redis", run: () => connection.quit() },
+    { name: "database", run: () => db.$disconnect() },
+  ],
+  env.SHUTDOWN_TIMEOUT_MS,
+);

@@ -1,0 +1,24 @@
+// The nightly tick: one org run per organisation with active members. Job ids derive from the run, and the run
+// from (org, date), so two schedulers, a restart mid-enqueue or a retried tick all land on the same runs.
+import { type Db, listOrgIdsWithActiveMembers } from "@engagement/db";
+import { enqueueOrgRun, parsePayload, type Queues, runDateOf } from "@engagement/queue";
+import type { Logger } from "@engagement/runtime";
+import type { Job } from "bullmq";
+
+export interface NightlyOutcome {
+  outcome: "enqueued";
+  runDate: string;
+  orgs: number;
+}
+
+export async function processNightly(deps: { db: Db; queues: Queues; logger: Logger }, job: Job): Promise<NightlyOutcome> {
+  const payload = parsePayload("scheduler", job.data);
+  // A scheduled job is created ahead of time with a delay; timestamp + delay is the instant it was due.
+  const runDate = payload.runDate ?? runDateOf(new Date(job.timestamp + (job.opts.delay ?? 0)));
+  const orgIds = await listOrgIdsWithActiveMembers(deps.db);
+  for (const orgId of orgIds) {
+    await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "scheduled", runDate });
+  }
+  deps.logger.info({ runDate, orgs: orgIds.length, jobId: job.id }, "nightly runs enqueued");
+  return { outcome: "enqueued", runDate, orgs: orgIds.length };
+}

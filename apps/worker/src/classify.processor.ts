@@ -1,0 +1,97 @@
+// A chunk of members for the LLM. Members already written in this run are skipped (a retry pays for nothing
+// twice); results are written as soon as the chunk stops, even when it stops on a rate limit.
+//   429 / 529  → the whole queue waits retry-after (queue.rateLimit) and the job goes back to waiting without
+//                using an attempt; after maxRateLimited such returns its members get the rules (fallback).
+//   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
+//   other 4xx  → no retry: the members get the rules, with the reason recorded.
+import { computeSignals, getRun, type MemberResult, membersDoneInRun, writeMemberResults } from "@engagement/db";
+import {
+  classifyWithRules,
+  EngagementSignals,
+  LlmPermanentError,
+  LlmRateLimitedError,
+  LlmOverloadedError,
+  isLlmTransientError,
+} from "@engagement/engagement";
+import { parsePayload } from "@engagement/queue";
+import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import pLimit from "p-limit";
+import type { WorkerDeps } from "./deps.ts";
+import { toMemberResult } from "./member-partition.ts";
+
+export interface ClassifyOutcome {
+  outcome: "classified";
+  members: number;
+  skipped: number;
+  llm: number;
+  fallback: number;
+}
+
+export async function processClassify(deps: WorkerDeps, job: Job, signal?: AbortSignal): Promise<ClassifyOutcome> {
+  const { runId, orgId, userIds } = parsePayload("classify", job.data);
+  const run = await getRun(deps.db, runId);
+  if (!run?.asOf) throw new UnrecoverableError(`run ${runId} has not started`);
+  const log = deps.logger.child({ runId, orgId, jobId: job.id });
+
+  const done = await membersDoneInRun(deps.db, runId, userIds);
+  const rows = (await computeSignals(deps.db, orgId, run.asOf, userIds)).filter((r) => !done.has(r.userId));
+  const results: MemberResult[] = [];
+  let stopError: unknown;
+  const limit = pLimit(deps.settings.classifyChunkConcurrency);
+  await Promise.all(
+    rows.map((row) =>
+      limit(async () => {
+        // After the first rate limit or failure no new calls start: they would only be refused as well.
+        if (stopError) return;
+        const signals = EngagementSignals.parse(row.signals);
+        try {
+          const result = await deps.classifier.classify(signals, signal ? { signal } : {});
+          results.push(toMemberResult(row.userId, signals, result));
+        } catch (err) {
+          stopError ??= err;
+        }
+      }),
+    ),
+  );
+  await writeMemberResults(deps.db, runId, orgId, new Date(), results);
+  const remaining = rows.filter((r) => !results.some((x) => x.userId === r.userId));
+  const outcome = (fallback: number): ClassifyOutcome => ({
+    outcome: "classified",
+    members: userIds.length,
+    skipped: done.size,
+    llm: results.filter((r) => r.source === "llm").length,
+    fallback: fallback + results.filter((r) => r.source === "fallback").length,
+  });
+  if (!stopError) return outcome(0);
+
+  const err = stopError;
+  if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
+    // An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts).
+    const waitMs = err.retryAfterMs ?? 5_000;
+    await deps.queues.classify.rateLimit(waitMs);
+    if (job.attemptsStarted <= deps.settings.maxRateLimited) {
+      log.warn({ waitMs, attemptsStarted: job.attemptsStarted, remaining: remaining.length }, "provider rate limit: chunk requeued");
+      throw new RateLimitError();
+    }
+    return outcome(await fallBack(deps, runId, orgId, remaining, "rate_limited"));
+  }
+  if (isLlmTransientError(err)) {
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+    return outcome(await fallBack(deps, runId, orgId, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
+  }
+  if (err instanceof LlmPermanentError) {
+    log.error({ err }, "LLM request rejected; members get the rules result");
+    return outcome(await fallBack(deps, runId, orgId, remaining, `llm_rejected: ${err.message.slice(0, 120)}`));
+  }
+  // Aborted (shutdown or cancel) or unexpected: a normal failure, retried by BullMQ.
+  throw err;
+}
+
+async function fallBack(deps: WorkerDeps, runId: string, orgId: string, rows: { userId: string; signals: unknown }[], reason: string) {
+  const results = rows.map((row) => {
+    const signals = EngagementSignals.parse(row.signals);
+    return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
+  });
+  await writeMemberResults(deps.db, runId, orgId, new Date(), results);
+  return results.length;
+}

@@ -1,0 +1,20 @@
+import type { Db } from "@engagement/db";
+import type { Classifier } from "@engagement/engagement";
+import type { Queues } from "@engagement/queue";
+import type { Logger } from "@engagement/runtime";
+
+/** What the processors need; main.ts builds it from the environment, tests from their own services. */
+export interface WorkerDeps {
+  db: Db;
+  queues: Queues;
+  classifier: Classifier;
+  logger: Logger;
+  settings: WorkerSettings;
+}
+
+export interface WorkerSettings {
+  classifyChunkSize: number;
+  classifyChunkConcurrency: number;
+  maxRateLimited: number;
+  skipRecentHours: number;
+}

@@ -1,0 +1,50 @@
+// The worker app: wires configuration, connections and processors. All logic lives in the processors and packages.
+import { createDb } from "@engagement/db";
+import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { createLogger, EnvError, installShutdown } from "@engagement/runtime";
+import { classifierFromEnv } from "./classifier.ts";
+import { loadWorkerEnv, type WorkerEnv } from "./env.ts";
+import { createWorkers } from "./workers.ts";
+
+let env: WorkerEnv;
+try {
+  env = loadWorkerEnv();
+} catch (err) {
+  console.error(err instanceof EnvError ? err.message : err);
+  process.exit(78);
+}
+
+const logger = createLogger("worker", env.LOG_LEVEL);
+const classifier = classifierFromEnv(env);
+const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
+const connection = createRedis(env.REDIS_URL);
+const prefix = normalizePrefix(env.QUEUE_PREFIX);
+const queues = createQueues(connection, prefix);
+const settings = {
+  classifyChunkSize: env.CLASSIFY_CHUNK_SIZE,
+  classifyChunkConcurrency: env.CLASSIFY_CHUNK_CONCURRENCY,
+  maxRateLimited: env.CLASSIFY_MAX_RATE_LIMITED,
+  skipRecentHours: env.SKIP_RECENT_HOURS,
+};
+const workers = createWorkers({ db, queues, classifier, logger, settings }, connection, prefix, {
+  orgConcurrency: env.ORG_WORKER_CONCURRENCY,
+  classifyConcurrency: env.CLASSIFY_WORKER_CONCURRENCY,
+  rateMaxRequests: env.LLM_RATE_MAX_REQUESTS,
+  rateWindowMs: env.LLM_RATE_WINDOW_MS,
+  lockDurationMs: env.JOB_LOCK_MS,
+  stalledIntervalMs: env.STALLED_INTERVAL_MS,
+});
+logger.info({ classifier: classifier.name, prefix, queues: workers.map((w) => w.name) }, "worker started");
+
+installShutdown(
+  logger,
+  [
+    // Stop taking jobs and let in-flight ones finish; past the deadline the process exits and BullMQ's stalled
+    // check hands the unfinished jobs to another worker (their writes are idempotent).
+    { name: "workers", run: () => Promise.all(workers.map((w) => w.close())) },
+    { name: "queues", run: () => closeQueues(queues) },
+    { name: "redis", run: () => connection.quit() },
+    { name: "database", run: () => db.$disconnect() },
+  ],
+  env.SHUTDOWN_TIMEOUT_MS,
+);

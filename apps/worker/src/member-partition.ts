@@ -1,0 +1,53 @@
+// Deciding, for each member of a run, who decides: a recent result is carried over, facts decide the clear cases
+// (rules), and the rest go to the classifier. Pure, so the org job computes the same partition on a retry.
+import { classifyWithRules, EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
+import type { MemberResult, MemberSignalsRow } from "@engagement/db";
+
+export interface Partition {
+  carried: string[];
+  decided: MemberResult[];
+  toClassify: string[];
+}
+
+export function partitionMembers(
+  rows: MemberSignalsRow[],
+  opts: { asOf: Date; force: boolean; skipRecentHours: number; llm: boolean },
+): Partition {
+  const recentSince = opts.asOf.getTime() - opts.skipRecentHours * 3_600_000;
+  const out: Partition = { carried: [], decided: [], toClassify: [] };
+  for (const row of rows) {
+    const computed = row.lastComputedAt?.getTime();
+    // Computed before this run began (at or before asOf) but within the window: keep it.
+    if (!opts.force && computed !== undefined && computed > recentSince && computed <= opts.asOf.getTime()) {
+      out.carried.push(row.userId);
+      continue;
+    }
+    const signals = EngagementSignals.parse(row.signals);
+    if (opts.llm && !isFactsDecided(evaluateRubric(signals))) {
+      out.toClassify.push(row.userId);
+      continue;
+    }
+    out.decided.push(toMemberResult(row.userId, signals, classifyWithRules(signals)));
+  }
+  return out;
+}
+
+export function toMemberResult(
+  userId: string,
+  signals: EngagementSignals,
+  r: ReturnType<typeof classifyWithRules>,
+  fallbackReason: string | null = r.fallbackReason,
+): MemberResult {
+  return {
+    userId,
+    level: r.level,
+    source: fallbackReason && r.source === "rules" ? "fallback" : r.source,
+    adminExplanation: r.adminExplanation,
+    memberExplanation: r.memberExplanation,
+    keyFactors: r.keyFactors,
+    signals,
+    model: r.model,
+    fallbackReason,
+    usage: r.usage,
+  };
+}

@@ -1,0 +1,67 @@
+// The worker processes: one BullMQ Worker per queue this app consumes, typed from the job catalog so a queue
+// without a processor does not compile.
+import { catalog, type JobKind } from "@engagement/queue";
+import { type Job, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { processClassify } from "./classify.processor.ts";
+import type { WorkerDeps } from "./deps.ts";
+import { processOrgRun } from "./org-run.processor.ts";
+
+type ConsumedKind = Exclude<JobKind, "scheduler">;
+// Processors declare (job, token, signal): BullMQ only creates the AbortSignal for three-parameter functions.
+type Processor = (deps: WorkerDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+
+export const processors: { [K in ConsumedKind]: Processor } = {
+  orgRun: (deps, job, token) => processOrgRun(deps, job, token),
+  classify: (deps, job, _token, signal) => processClassify(deps, job, signal),
+};
+
+export interface WorkerTuning {
+  orgConcurrency: number;
+  classifyConcurrency: number;
+  /** The provider's budget: requests per window across every worker process (BullMQ's limiter is global). */
+  rateMaxRequests: number;
+  rateWindowMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+/**
+ * The global limiter counts jobs, and a classify job makes up to chunkSize requests. Spacing job starts evenly
+ * keeps any window of rateWindowMs under rateMaxRequests: with one job per interval d, a window holds at most
+ * window/d + 1 starts, so d = chunk * window / (max - chunk) (and at least chunk * window / max).
+ */
+export function classifyLimiter(chunkSize: number, maxRequests: number, windowMs: number): { max: number; duration: number } {
+  const budget = Math.max(maxRequests - chunkSize, Math.ceil(maxRequests / 2), 1);
+  return { max: 1, duration: Math.ceil((chunkSize * windowMs) / budget) };
+}
+
+export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: string, tuning: WorkerTuning): Worker[] {
+  const base: Partial<WorkerOptions> = {
+    connection,
+    prefix,
+    lockDuration: tuning.lockDurationMs,
+    stalledInterval: tuning.stalledIntervalMs,
+    maxStalledCount: 2,
+  };
+  const limiter = classifyLimiter(deps.settings.classifyChunkSize, tuning.rateMaxRequests, tuning.rateWindowMs);
+  const options: { [K in ConsumedKind]: Partial<WorkerOptions> } = {
+    orgRun: { concurrency: tuning.orgConcurrency },
+    classify: { concurrency: tuning.classifyConcurrency, limiter, maximumRateLimitDelay: 120_000 },
+  };
+  const workers = (Object.keys(processors) as ConsumedKind[]).map((kind) => {
+    const processor = processors[kind];
+    const worker = new Worker(
+      catalog[kind].queue,
+      (job: Job, token?: string, signal?: AbortSignal) => processor(deps, job, token, signal),
+      { ...base, ...options[kind], connection, prefix },
+    );
+    worker.on("failed", (job, err) =>
+      deps.logger.error({ queue: kind, jobId: job?.id, runId: job?.data?.runId, orgId: job?.data?.orgId, attemptsMade: job?.attemptsMade, err: err.message }, "job failed"),
+    );
+    worker.on("error", (err) => deps.logger.error({ queue: kind, err }, "worker error"));
+    return worker;
+  });
+  if (workers.length !== Object.keys(processors).length) throw new Error("a queue has no processor");
+  return workers;
+}

@@ -1,0 +1,100 @@
+// A pipeline under test: a cloned database, a queue prefix of its own in the real Redis, the fake Anthropic
+// server, and in-process workers built exactly as main.ts builds them.
+import { randomBytes } from "node:crypto";
+import { generateSeed, getRun, insertSeedOrg } from "@engagement/db";
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
+import { createClassifier } from "@engagement/engagement";
+import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
+import { closeQueues, createQueues, createRedis, enqueueOrgRun, type Queues } from "@engagement/queue";
+import { createLogger } from "@engagement/runtime";
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { WorkerDeps, WorkerSettings } from "../src/deps.ts";
+import { createWorkers, type WorkerTuning } from "../src/workers.ts";
+
+export interface Pipeline {
+  t: TestDatabase;
+  fake: FakeAnthropic;
+  connection: Redis;
+  prefix: string;
+  queues: Queues;
+  deps: WorkerDeps;
+  workers: Worker[];
+  startWorkers(tuning?: Partial<WorkerTuning>): Worker[];
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const FAST_TUNING: WorkerTuning = {
+  orgConcurrency: 2,
+  classifyConcurrency: 4,
+  rateMaxRequests: 2000,
+  rateWindowMs: 1000,
+  lockDurationMs: 5000,
+  stalledIntervalMs: 2000,
+};
+
+export async function createPipeline(label: string, opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings> } = {}): Promise<Pipeline> {
+  const t = await createTestDatabase(label);
+  const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
+  const connection = createRedis(TEST_REDIS_URL);
+  const prefix = `{test-${label}-${randomBytes(4).toString("hex")}}`;
+  const queues = createQueues(connection, prefix);
+  const classifier = createClassifier({ kind: "anthropic", apiKey: "test-key", baseURL: fake.url, timeoutMs: 5000, maxRetries: 0 });
+  const deps: WorkerDeps = {
+    db: t.db,
+    queues,
+    classifier,
+    logger: createLogger("worker-test", "silent"),
+    settings: { classifyChunkSize: 5, classifyChunkConcurrency: 3, maxRateLimited: 50, skipRecentHours: 24, ...opts.settings },
+  };
+  const p: Pipeline = {
+    t,
+    fake,
+    connection,
+    prefix,
+    queues,
+    deps,
+    workers: [],
+    startWorkers(tuning = {}) {
+      p.workers.push(...createWorkers(deps, connection, prefix, { ...FAST_TUNING, ...tuning }));
+      return p.workers;
+    },
+    async stopWorkers() {
+      await Promise.all(p.workers.splice(0).map((w) => w.close()));
+    },
+    async close() {
+      await p.stopWorkers();
+      for (const q of Object.values(queues)) await q.obliterate({ force: true });
+      await closeQueues(queues);
+      connection.disconnect();
+      await fake.stop();
+      await t.drop();
+    },
+  };
+  return p;
+}
+
+/** Seeds `orgs` organisations of the demo shapes (weekly, monthly, paused, ...) with `members` each. */
+export async function seedOrgs(p: Pipeline, orgs: number, members: number, seed = 7) {
+  const out = [];
+  for (const org of generateSeed({ orgs, members, seed, now: new Date() })) {
+    await insertSeedOrg(p.t.db, org);
+    out.push(org);
+  }
+  return out;
+}
+
+export async function runOrg(p: Pipeline, orgId: string, force = false) {
+  return enqueueOrgRun(p.t.db, p.queues, { orgId, trigger: "manual", force });
+}
+
+export async function waitForRuns(p: Pipeline, runIds: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await Promise.all(runIds.map((id) => getRun(p.t.db, id)));
+    if (runs.every((r) => r && (r.status === "completed" || r.status === "failed"))) return runs.map((r) => r!);
+    if (Date.now() > deadline) throw new Error(`runs not finished: ${runs.map((r) => `${r?.id}:${r?.status}`).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

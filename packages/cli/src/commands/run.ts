@@ -1,0 +1,55 @@
+// `pnpm engagement run [--org ID | --all] [--force] [--wait] [--json]`: manual runs through the queues.
+import { createDb, listOrgIdsWithActiveMembers } from "@engagement/db";
+import { closeQueues, createQueues, createRedis, enqueueOrgRun, normalizePrefix } from "@engagement/queue";
+import type { CliEnv } from "../env.ts";
+import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
+
+export interface RunArgs {
+  org?: string | undefined;
+  all: boolean;
+  force: boolean;
+  wait: boolean;
+  json: boolean;
+  timeoutMs?: number;
+}
+
+export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
+  if (!args.org === !args.all) {
+    console.error("run: give exactly one of --org <id> or --all");
+    return 2;
+  }
+  const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
+  const connection = createRedis(env.REDIS_URL);
+  const queues = createQueues(connection, normalizePrefix(env.QUEUE_PREFIX));
+  try {
+    let orgIds: string[];
+    if (args.org) {
+      const org = await db.organization.findUnique({ where: { id: args.org } }).catch(() => null);
+      if (!org) {
+        console.error(`run: no organisation with id ${args.org}`);
+        return 2;
+      }
+      orgIds = [org.id];
+    } else orgIds = await listOrgIdsWithActiveMembers(db);
+    if ((await queues.orgRun.getWorkers()).length === 0) {
+      console.error("run: note: no worker is connected; the runs wait until one starts (pnpm dev:worker).");
+    }
+    const runs = [];
+    for (const orgId of orgIds) runs.push(await enqueueOrgRun(db, queues, { orgId, trigger: "manual", force: args.force }));
+    if (!args.wait) {
+      if (args.json) console.log(JSON.stringify(runs, null, 2));
+      else for (const r of runs) console.log(`enqueued run ${r.runId} for org ${r.orgId}`);
+      return 0;
+    }
+    const orgs = await db.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true, name: true } });
+    const runIds = runs.map((r) => r.runId);
+    await watchRuns(db, runIds, new Map(orgs.map((o) => [o.id, o.name])), { quiet: args.json, timeoutMs: args.timeoutMs ?? 3_600_000 });
+    const summaries = await runSummaries(db, runIds);
+    console.log(args.json ? JSON.stringify(summaries, null, 2) : summaryTable(summaries));
+    return summaries.some((s) => s.status !== "completed") ? 1 : 0;
+  } finally {
+    await closeQueues(queues);
+    connection.disconnect();
+    await db.$disconnect();
+  }
+}

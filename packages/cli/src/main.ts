@@ -1,0 +1,94 @@
+// `pnpm engagement <command>`: the project's command line.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { runClassifyCommand } from "@engagement/engagement";
+import { EnvError } from "@engagement/runtime";
+import { demoCommand } from "./commands/demo.ts";
+import { runCommand } from "./commands/run.ts";
+import { seedCommand } from "./commands/seed.ts";
+import { type CliEnv, loadCliEnv } from "./env.ts";
+
+const USAGE = `usage: pnpm engagement <command> [options]
+
+  demo     [--orgs 4] [--members 250] [--seed 42] [--fake]   seed demo data and run one nightly run end to end
+  seed     [--orgs 4] [--members 250] [--seed 42]            replace the database's data with demo data
+  run      (--org ID | --all) [--force] [--wait] [--json]    enqueue manual runs; --wait shows progress and the summary
+  classify --classifier rules|anthropic [--file F]           classify a JSON array of EngagementSignals (stdin without --file)
+  token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use`;
+
+function int(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number (got "${value}")`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const env: CliEnv = loadCliEnv();
+  switch (command) {
+    case "seed":
+    case "demo": {
+      const { values } = parseArgs({
+        args: rest,
+        options: { orgs: { type: "string" }, members: { type: "string" }, seed: { type: "string" }, fake: { type: "boolean", default: false } },
+      });
+      const sizes = { orgs: int(values.orgs, "orgs", 4), members: int(values.members, "members", 250), seed: int(values.seed, "seed", 42) };
+      if (command === "seed") {
+        await seedCommand(env.DATABASE_URL, sizes);
+        return 0;
+      }
+      return demoCommand(env, { ...sizes, fake: values.fake ?? false });
+    }
+    case "run": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          org: { type: "string" },
+          all: { type: "boolean", default: false },
+          force: { type: "boolean", default: false },
+          wait: { type: "boolean", default: false },
+          json: { type: "boolean", default: false },
+        },
+      });
+      return runCommand(env, { org: values.org, all: values.all ?? false, force: values.force ?? false, wait: values.wait ?? false, json: values.json ?? false });
+    }
+    case "classify": {
+      const { values } = parseArgs({ args: rest, options: { classifier: { type: "string", default: "rules" }, file: { type: "string" } } });
+      if (values.classifier !== "rules" && values.classifier !== "anthropic") throw new UsageError(`--classifier must be rules or anthropic (got "${values.classifier}")`);
+      if (values.classifier === "anthropic" && !env.ANTHROPIC_API_KEY) throw new UsageError("--classifier anthropic needs ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for the fake server)");
+      const input = readFileSync(values.file ?? 0, "utf8");
+      const result = await runClassifyCommand({
+        classifier: values.classifier,
+        input,
+        ...(env.ANTHROPIC_API_KEY
+          ? { anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}) } }
+          : {}),
+      });
+      if (result.stdout) process.stdout.write(result.stdout.endsWith("\n") ? result.stdout : `${result.stdout}\n`);
+      if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
+      return result.exitCode;
+    }
+    case "token": {
+      const { tokenCommand } = await import("./commands/token.ts");
+      return tokenCommand(env, rest);
+    }
+    default:
+      console.error(command ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof EnvError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { maxInWindow } from "./rate-limit.ts";
+import { type FakeAnthropic, startFakeAnthropic } from "./server.ts";
+import { buildClassificationBody } from "./test-builders.ts";
+
+const WINDOW_MS = 60_000;
+let now = 1_800_000_000_000;
+let fake: FakeAnthropic;
+let client: Anthropic;
+
+beforeAll(async () => {
+  // A hand-driven clock lets the test move past the window without sleeping.
+  fake = await startFakeAnthropic({ rateLimit: { requests: 3, windowMs: WINDOW_MS }, now: () => now });
+  client = new Anthropic({ apiKey: "test-key", baseURL: fake.url, maxRetries: 0 });
+});
+afterAll(async () => {
+  await fake.stop();
+});
+beforeEach(() => fake.reset());
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+describe("rate limit", () => {
+  it("answers 429 rate_limit_error with retry-after past the limit, and ratelimit headers on every answer", async () => {
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { response } = await client.messages.create(buildClassificationBody()).withResponse();
+      expect(response.headers.get("anthropic-ratelimit-requests-limit")).toBe("3");
+      expect(response.headers.get("anthropic-ratelimit-requests-reset")).toMatch(RFC3339);
+      remaining.push(response.headers.get("anthropic-ratelimit-requests-remaining"));
+      now += 1_000;
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+
+    const error = await client.messages.create(buildClassificationBody()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    const limited = error as InstanceType<typeof Anthropic.RateLimitError>;
+    expect(limited.type).toBe("rate_limit_error");
+    // The first admitted request leaves the window 57 s from now.
+    expect(limited.headers.get("retry-after")).toBe("57");
+    expect(limited.headers.get("anthropic-ratelimit-requests-remaining")).toBe("0");
+    expect(limited.headers.get("anthropic-ratelimit-requests-reset")).toMatch(RFC3339);
+    expect(fake.stats()).toMatchObject({ received: 4, answered: 3, rateLimited: 1, byStatus: { 200: 3, 429: 1 } });
+  });
+
+  it("admits again once the oldest request slides out of the window", async () => {
+    for (let i = 0; i < 3; i++) await client.messages.create(buildClassificationBody());
+    await expect(client.messages.create(buildClassificationBody())).rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    now += WINDOW_MS;
+    await expect(client.messages.create(buildClassificationBody())).resolves.toMatchObject({ stop_reason: "tool_use" });
+    expect(fake.maxAnsweredInWindow(WINDOW_MS)).toBe(3);
+    expect(fake.requestTimestamps()).toHaveLength(4);
+  });
+
+  it("rounds retry-after up to whole seconds", async () => {
+    for (let i = 0; i < 3; i++) await client.messages.create(buildClassificationBody());
+    now += WINDOW_MS - 10;
+    const error = (await client.messages.create(buildClassificationBody()).catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.RateLimitError
+    >;
+    expect(error.headers.get("retry-after")).toBe("1");
+  });
+});
+
+describe("maxInWindow", () => {
+  it("counts the busiest half-open window", () => {
+    expect(maxInWindow([], 1000)).toBe(0);
+    expect(maxInWindow([0, 999, 1000, 1500, 1999], 1000)).toBe(3);
+    expect(maxInWindow([5000, 0, 100, 200], 1000)).toBe(3);
+  });
+});

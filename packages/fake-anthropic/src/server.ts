@@ -1,0 +1,255 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ApiErrorType, apiErrorBody, ERROR_STATUS, newId } from "./api-error.ts";
+import { type FaultKind, FaultSchedule, isContentFault } from "./faults.ts";
+import { checkMessagesRequest } from "./protocol.ts";
+import { type RateLimitOptions, SlidingWindowLimiter } from "./rate-limit.ts";
+import { type FakeAnthropicStats, type RecordedRequest, Recorder, redactHeaders } from "./recorder.ts";
+import { answer } from "./respond.ts";
+import { PromptCache } from "./usage.ts";
+
+export interface FakeAnthropicOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** The key clients must send as `Authorization: Bearer` or `x-api-key`; default "test-key". */
+  apiKey?: string;
+  /** Added before each answer the model would produce: a fixed delay or a uniform [min, max] range. */
+  latencyMs?: number | [number, number];
+  rateLimit?: RateLimitOptions;
+  /** How long the "slow" fault holds a request; default 70 000 ms, past a typical client timeout. */
+  slowMs?: number;
+  /** `retry-after` seconds sent by the "rate_limited" fault; default 1. */
+  faultRetryAfterSeconds?: number;
+  /** Clock for the prompt cache TTL, the rate window and recorded times; lets a test skip ahead. */
+  now?: () => number;
+  /** Called after each response is sent (the CLI logs from it). */
+  onResponse?: (entry: RecordedRequest) => void;
+}
+
+export interface FakeAnthropic {
+  /** Base URL for the SDK's `baseURL`, e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received since start or the last reset, oldest first. */
+  readonly requests: readonly RecordedRequest[];
+  stats(): FakeAnthropicStats;
+  /** Arrival times (ms) of requests answered with a status other than 429. */
+  requestTimestamps(): number[];
+  /** The most requests answered (non-429) within any `windowMs` sliding window. */
+  maxAnsweredInWindow(windowMs: number): number;
+  /** Queues `kind` for the next `times` authenticated requests, after any already queued. */
+  fault(kind: FaultKind, times?: number): void;
+  /** Applies `kind` to every request while the queue is empty, until set to null. */
+  setFaultMode(kind: FaultKind | null): void;
+  /** Clears recorded requests, stats, faults, the rate window and the prompt cache. */
+  reset(): void;
+  /** Closes the server, cutting off requests still waiting (a "slow" fault, latency). */
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+class FakeAnthropicServer implements FakeAnthropic {
+  private readonly recorder = new Recorder();
+  private readonly faults = new FaultSchedule();
+  private readonly cache: PromptCache;
+  private readonly limiter: SlidingWindowLimiter | null;
+  private readonly inFlight = new Set<AbortController>();
+  private readonly now: () => number;
+  url = "";
+  port = 0;
+
+  constructor(
+    private readonly server: Server,
+    private readonly options: FakeAnthropicOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.cache = new PromptCache(this.now);
+    this.limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit, this.now) : null;
+  }
+
+  get requests(): readonly RecordedRequest[] {
+    return this.recorder.requests;
+  }
+
+  stats = () => this.recorder.stats();
+  requestTimestamps = () => this.recorder.answeredTimestamps();
+  maxAnsweredInWindow = (windowMs: number) => this.recorder.maxAnsweredInWindow(windowMs);
+  fault = (kind: FaultKind, times = 1) => this.faults.enqueue(kind, times);
+  setFaultMode = (kind: FaultKind | null) => this.faults.setMode(kind);
+
+  reset = () => {
+    this.recorder.reset();
+    this.faults.clear();
+    this.cache.clear();
+    this.limiter?.reset();
+  };
+
+  stop = async () => {
+    for (const controller of this.inFlight) controller.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  };
+
+  async listen(): Promise<void> {
+    const host = this.options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    res.on("close", () => {
+      this.inFlight.delete(controller);
+      if (!res.writableFinished) {
+        this.recorder.disconnected();
+        controller.abort();
+      }
+    });
+    this.serve(req, res, controller.signal).catch((error: unknown) => {
+      // An abort means the client left or the server is stopping: there is nobody to answer.
+      if (controller.signal.aborted) return;
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const entry: RecordedRequest = {
+      at: this.now(),
+      requestId: newId("req"),
+      method: req.method ?? "GET",
+      path: (req.url ?? "/").split("?")[0] ?? "/",
+      headers: redactHeaders(req.headers),
+      body: null,
+    };
+    this.recorder.received(entry);
+    let extraHeaders: Record<string, string> = {};
+    const send = (status: number, body: unknown) => this.send(res, entry, status, body, extraHeaders);
+    const fail = (type: ApiErrorType, message: string) => send(ERROR_STATUS[type], apiErrorBody(type, message, entry.requestId));
+
+    let raw: string;
+    try {
+      raw = await readBody(req);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return fail("request_too_large", "Request exceeds the maximum allowed size");
+      throw error;
+    }
+    let body: unknown = null;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = raw;
+      }
+    }
+    entry.body = body;
+
+    if (entry.method !== "POST" || entry.path !== "/v1/messages") {
+      return fail("not_found_error", `Not Found: ${entry.method} ${entry.path}`);
+    }
+    const authError = this.checkAuth(req);
+    if (authError) return fail("authentication_error", authError);
+    const version = req.headers["anthropic-version"];
+    if (typeof version !== "string" || version.length === 0) {
+      return fail("invalid_request_error", "anthropic-version: header is required");
+    }
+
+    if (this.limiter) {
+      const admission = this.limiter.admit();
+      extraHeaders = admission.headers;
+      if (!admission.allowed) {
+        extraHeaders = { ...extraHeaders, "retry-after": String(admission.retryAfterSeconds) };
+        const { requests, windowMs } = this.options.rateLimit as RateLimitOptions;
+        return fail("rate_limit_error", `This request would exceed your rate limit of ${requests} requests per ${windowMs} ms.`);
+      }
+    }
+
+    const fault = this.faults.take();
+    if (fault) this.recorder.faulted(entry, fault);
+    if (fault === "overloaded") return fail("overloaded_error", "Overloaded");
+    if (fault === "server_error") return fail("api_error", "Internal server error");
+    if (fault === "rate_limited") {
+      extraHeaders = {
+        ...extraHeaders,
+        "retry-after": String(this.options.faultRetryAfterSeconds ?? 1),
+        "anthropic-ratelimit-requests-remaining": "0",
+      };
+      return fail("rate_limit_error", "Number of requests has exceeded your rate limit (scripted fault).");
+    }
+
+    if (typeof body !== "object" || body === null) {
+      return fail("invalid_request_error", "There was an error parsing the body of your request: expected a JSON object");
+    }
+    const checked = checkMessagesRequest(body, version);
+    if (!checked.ok) return fail("invalid_request_error", checked.message);
+
+    if (fault === "slow") await sleep(this.options.slowMs ?? 70_000, undefined, { signal });
+    const latency = this.latency();
+    if (latency > 0) await sleep(latency, undefined, { signal });
+
+    const reply = answer(checked.request, this.cache, fault && isContentFault(fault) ? fault : null);
+    if (!reply.ok) return fail("invalid_request_error", reply.message);
+    return send(200, reply.message);
+  }
+
+  /** The SDK 1.x sends a Bearer token; 0.x clients send x-api-key, which wins when both arrive, as upstream. */
+  private checkAuth(req: IncomingMessage): string | null {
+    const expected = this.options.apiKey ?? "test-key";
+    const apiKey = req.headers["x-api-key"];
+    if (typeof apiKey === "string") return apiKey === expected ? null : "invalid x-api-key";
+    const authorization = req.headers.authorization;
+    if (authorization === undefined) return "authentication required: send Authorization: Bearer <key> or x-api-key";
+    const token = /^Bearer (.+)$/i.exec(authorization)?.[1];
+    return token === expected ? null : "invalid bearer token";
+  }
+
+  private latency(): number {
+    const option = this.options.latencyMs ?? 0;
+    if (typeof option === "number") return option;
+    const [min, max] = option;
+    return min + Math.random() * Math.max(0, max - min);
+  }
+
+  private send(res: ServerResponse, entry: RecordedRequest, status: number, body: unknown, headers: Record<string, string>): void {
+    if (res.destroyed || res.writableEnded) return;
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(json),
+      "request-id": entry.requestId,
+    });
+    res.end(json);
+    this.recorder.answered(entry, status, this.now());
+    this.options.onResponse?.(entry);
+  }
+}
+
+export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  const server = createServer();
+  const fake = new FakeAnthropicServer(server, options);
+  server.on("request", fake.handle);
+  await fake.listen();
+  return fake;
+}

@@ -1,0 +1,83 @@
+// The README's commands start here, on a fresh clone, with nothing but Node 20 and npm:
+//   npm run demo  → pnpm, install, generate, services check, migrate + seed + one nightly run end to end
+//   npm test      → pnpm, install, generate, services check, the test suite (last line: "N passed, N failed")
+//   npm run check → type check and lint
+// Only Node built-ins here: dependencies are not installed yet when it starts.
+import { spawnSync } from "node:child_process";
+import { connect } from "node:net";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PNPM_VERSION = "12.4.2";
+const [task, ...rest] = process.argv.slice(2);
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function must(cmd, args, what) {
+  const status = run(cmd, args);
+  if (status !== 0) {
+    console.error(`\n✗ ${what} failed (exit ${status}).`);
+    process.exit(status);
+  }
+}
+
+function ensurePnpm() {
+  const probe = spawnSync("pnpm", ["--version"], { encoding: "utf8" });
+  if (probe.status === 0 && probe.stdout.trim() === PNPM_VERSION) return;
+  // corepack's signature check fails against some registries; a global npm install works everywhere.
+  console.error(`→ installing pnpm ${PNPM_VERSION} with npm`);
+  must("npm", ["install", "--global", `pnpm@${PNPM_VERSION}`], "installing pnpm");
+}
+
+function reachable(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = connect({ host: hostname || "127.0.0.1", port: Number(port || defaultPort) });
+    socket.setTimeout(2000);
+    socket.once("connect", () => { socket.destroy(); done(true); });
+    socket.once("timeout", () => { socket.destroy(); done(false); });
+    socket.once("error", () => done(false));
+  });
+}
+
+async function checkServices() {
+  const dbUrl = process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/engagement";
+  const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+  const missing = [];
+  if (!(await reachable(dbUrl, 5432))) missing.push(`PostgreSQL at ${new URL(dbUrl).host}`);
+  if (!(await reachable(redisUrl, 6379))) missing.push(`Redis at ${new URL(redisUrl).host}`);
+  if (missing.length === 0) return;
+  console.error(`\n✗ ${missing.join(" and ")} did not answer. Start them, then run this command again:
+    with Docker:      docker compose up -d postgres redis
+    on Debian/Ubuntu: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
+                      redis-server --daemonize yes --bind 127.0.0.1 --port 6379
+  or point DATABASE_URL / REDIS_URL at servers you already run.`);
+  process.exit(3);
+}
+
+ensurePnpm();
+must("pnpm", ["install", "--frozen-lockfile", "--reporter=silent"], "pnpm install");
+must("pnpm", ["--filter", "@engagement/db", "generate"], "prisma generate");
+
+switch (task) {
+  case "demo":
+    await checkServices();
+    process.exit(run("pnpm", ["exec", "tsx", "packages/cli/src/main.ts", "demo", ...rest]));
+    break;
+  case "test":
+    await checkServices();
+    process.exit(run("node", ["scripts/test.mjs", ...rest]));
+    break;
+  case "check":
+    must("pnpm", ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], "type check");
+    must("pnpm", ["exec", "biome", "check", "."], "lint");
+    break;
+  default:
+    console.error("usage: node scripts/bootstrap.mjs demo|test|check");
+    process.exit(2);
+}
