@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "@jest/globals";
+import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
+
+describe("LLM failures during a run", () => {
+  let p: Pipeline | undefined;
+  afterEach(async () => {
+    await p?.close();
+    p = undefined;
+  });
+
+  it("gives members with refused or malformed answers the rules result (fallback) and records why", async () => {
+    p = await createPipeline("faults");
+    const [org] = await seedOrgs(p, 1, 30);
+    // Every answer is refused: the classifier retries once, then falls back to the rules.
+    p.fake.setFaultMode("refusal");
+    p.startWorkers();
+    const { runId } = await runOrg(p, org!.org.id);
+    const [run] = await waitForRuns(p, [runId]);
+    expect(run!.status).toBe("completed");
+    const fallbacks = await p.t.db.engagementSnapshot.count({ where: { runId, source: "fallback", fallbackReason: "refusal" } });
+    expect(fallbacks).toBeGreaterThan(0);
+    expect(run!.countsBySource).toMatchObject({ fallback: fallbacks });
+    expect(run!.errorDetails).toMatchObject({ fallbackReasons: { refusal: fallbacks } });
+    // Each judged member cost two calls (the answer and its one retry).
+    expect(run!.llmCalls).toBe(fallbacks * 2);
+    expect(await p.t.db.memberEngagement.count({ where: { orgId: org!.org.id } })).toBe(30);
+  });
+
+  it("uses the second answer when only the first tool input was malformed", async () => {
+    p = await createPipeline("malformed", { settings: { classifyChunkConcurrency: 1, classifyChunkSize: 50 } });
+    const [org] = await seedOrgs(p, 1, 30);
+    p.fake.fault("malformed_tool_input", 1);
+    p.startWorkers({ classifyConcurrency: 1 });
+    const { runId } = await runOrg(p, org!.org.id);
+    const [run] = await waitForRuns(p, [runId]);
+    expect(run!.countsBySource).not.toHaveProperty("fallback");
+    expect(run!.countsBySource.llm).toBeGreaterThan(0);
+    expect(run!.llmCalls).toBe(run!.countsBySource.llm + 1);
+  });
+
+  it("falls back without retrying when the provider rejects the request (401)", async () => {
+    p = await createPipeline("rejected");
+    const [org] = await seedOrgs(p, 1, 20);
+    await p.fake.stop();
+    // A server that answers 401 to every call: a classifier with the wrong key.
+    const { createClassifier } = await import("@engagement/engagement");
+    const { startFakeAnthropic } = await import("@engagement/fake-anthropic");
+    const other = await startFakeAnthropic({ apiKey: "another-key" });
+    p.deps.classifier = createClassifier({ kind: "anthropic", apiKey: "test-key", baseURL: other.url, maxRetries: 0 });
+    p.startWorkers();
+    const { runId } = await runOrg(p, org!.org.id);
+    const [run] = await waitForRuns(p, [runId]);
+    await other.stop();
+    expect(run!.status).toBe("completed");
+    const reasons = Object.keys((run!.errorDetails as { fallbackReasons: Record<string, number> }).fallbackReasons);
+    expect(reasons.some((r) => r.startsWith("llm_rejected"))).toBe(true);
+    const classifyJobs = await p.queues.classify.getJobs(["completed"]);
+    expect(classifyJobs.every((j) => j.attemptsMade <= 1)).toBe(true);
+  });
+});

@@ -1,0 +1,44 @@
+import { maxInWindow } from "@engagement/fake-anthropic";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
+
+// The provider allows 6 requests per second; the workers are configured for 10 per second, so 429s come.
+const PROVIDER = { requests: 6, windowMs: 1000 };
+const CONFIGURED = { rateMaxRequests: 10, rateWindowMs: 1000 };
+
+describe("a 429 storm from the provider", () => {
+  let p: Pipeline;
+  let run: Awaited<ReturnType<typeof waitForRuns>>[number];
+
+  beforeAll(async () => {
+    p = await createPipeline("storm", { fake: { rateLimit: PROVIDER, latencyMs: 5 }, settings: { classifyChunkSize: 3, classifyChunkConcurrency: 3 } });
+    const [org] = await seedOrgs(p, 1, 60);
+    p.startWorkers({ classifyConcurrency: 4, ...CONFIGURED });
+    const { runId } = await runOrg(p, org!.org.id);
+    [run] = (await waitForRuns(p, [runId], 120_000)) as [typeof run];
+  }, 150_000);
+  afterAll(async () => p.close());
+
+  it("completes the run with every member classified by the LLM", async () => {
+    expect(run.status).toBe("completed");
+    expect(p.fake.stats().rateLimited).toBeGreaterThan(0);
+    expect(run.countsBySource).not.toHaveProperty("fallback");
+    expect(await p.t.db.engagementSnapshot.count({ where: { runId: run.id } })).toBe(60);
+  });
+
+  it("keeps requests sent per window under the configured limit", () => {
+    const sent = p.fake.requests.map((r) => r.at);
+    expect(maxInWindow(sent, CONFIGURED.rateWindowMs)).toBeLessThanOrEqual(CONFIGURED.rateMaxRequests);
+  });
+
+  it("honours retry-after: after a 429 no new request starts before the wait is over", () => {
+    const reqs = p.fake.requests;
+    for (const [i, r] of reqs.entries()) {
+      if (r.status !== 429) continue;
+      const retryAfterMs = 1000; // the fake answers whole seconds, at least 1
+      // Calls already in flight when the 429 arrived may still land a moment later; none may start after that.
+      const later = reqs.slice(i + 1).filter((x) => x.at > r.at + 150 && x.at < r.at + retryAfterMs - 50);
+      expect(later).toEqual([]);
+    }
+  });
+});
