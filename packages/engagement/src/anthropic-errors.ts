@@ -1,11 +1,5 @@
 import Anthropic from "@anthropic-ai/sdk";
-import {
-  LlmAbortedError,
-  LlmOverloadedError,
-  LlmPermanentError,
-  LlmRateLimitedError,
-  LlmUnavailableError,
-} from "./errors.ts";
+import { LlmAbortedError, LlmOverloadedError, LlmPermanentError, LlmRateLimitedError, LlmUnavailableError } from "./errors.ts";
 
 interface HeaderReader {
   get(name: string): string | null;

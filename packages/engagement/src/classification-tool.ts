@@ -10,9 +10,7 @@ export const CLASSIFICATION_TOOL_NAME = "record_engagement_classification";
  * this schema, so the shape the model is told and the shape we accept cannot drift apart.
  */
 export const ClassificationToolInput = z.object({
-  level: z
-    .enum(JUDGED_LEVELS)
-    .describe("The engagement level. new and inactive are decided by rules and are never yours to choose."),
+  level: z.enum(JUDGED_LEVELS).describe("The engagement level. new and inactive are decided by rules and are never yours to choose."),
   adminExplanation: z
     .string()
     .min(1)

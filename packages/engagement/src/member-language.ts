@@ -33,7 +33,7 @@ const DENIED_TERMS: readonly DeniedTerm[] = [
   { term: "risk", pattern: /risk/ },
   { term: "churn", pattern: /churn/ },
   { term: "inactive", pattern: /inactiv/ },
-  { term: "disengaged", pattern: /disengag/ },
+  { term: "disengaged", pattern: /dis ?engag/ },
   { term: "declining", pattern: /declining/ },
   { term: "decline", pattern: /declin/ },
   { term: "score", pattern: /\bscor(e|es|ed|ing)\b/ },

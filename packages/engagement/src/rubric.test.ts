@@ -1,11 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
-import { DEFAULT_THRESHOLDS, evaluateRubric, isFactsDecided, prior90, resolveThresholds, RUBRIC_STEPS } from "./rubric.ts";
+import { DEFAULT_THRESHOLDS, evaluateRubric, isFactsDecided, prior90, RUBRIC_STEPS, resolveThresholds } from "./rubric.ts";
 import { EngagementSignals } from "./signals.ts";
 import { buildSignals } from "./testing/build-signals.ts";
 
 /** Signals with no at-risk trigger, tuned per test for step 5 and 6. */
-const steady = (o: Partial<EngagementSignals>) =>
-  buildSignals({ noShows90: 0, attended180: (o.attended90 ?? 3) + 1, ...o });
+const steady = (o: Partial<EngagementSignals>) => buildSignals({ noShows90: 0, attended180: (o.attended90 ?? 3) + 1, ...o });
 
 describe("evaluateRubric", () => {
   it("the baseline fixture is valid signals and lands on the default moderate step", () => {

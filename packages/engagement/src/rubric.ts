@@ -98,9 +98,7 @@ export function evaluateRubric(signals: EngagementSignals, overrides?: Partial<R
   if (s.attended90 === 0) {
     const missed = `Attended none of ${s.orgEvents90} events in the last 90 days`;
     if (s.upcomingRegistrations > 0) {
-      return decided("at_risk", "no_attendance", [
-        `${missed}, but has ${s.upcomingRegistrations} upcoming registration(s).`,
-      ]);
+      return decided("at_risk", "no_attendance", [`${missed}, but has ${s.upcomingRegistrations} upcoming registration(s).`]);
     }
     return decided("inactive", "no_attendance", [`${missed} and has no upcoming registrations.`]);
   }

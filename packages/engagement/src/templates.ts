@@ -79,12 +79,18 @@ export function keyFactors(s: EngagementSignals, rubric: RubricResult): string[]
       case "at_risk_signals":
         return rubric.atRiskTriggers.map((trigger) => {
           if (trigger === "declining") return `Attendance down from ${prior90(s)} to ${s.attended90} (previous vs last 90 days)`;
-          if (trigger === "not_recent") return s.lastAttendedDaysAgo === null ? "No last attendance recorded" : `Last attended ${plural(s.lastAttendedDaysAgo, "day")} ago`;
+          if (trigger === "not_recent")
+            return s.lastAttendedDaysAgo === null
+              ? "No last attendance recorded"
+              : `Last attended ${plural(s.lastAttendedDaysAgo, "day")} ago`;
           return `${plural(s.noShows90, "no-show")} of ${plural(s.registered90, "registration")} in 90 days`;
         });
       case "highly_engaged":
       case "default_moderate":
-        return [attendance, s.lastAttendedDaysAgo === null ? "No last attendance recorded" : `Last attended ${plural(s.lastAttendedDaysAgo, "day")} ago`];
+        return [
+          attendance,
+          s.lastAttendedDaysAgo === null ? "No last attendance recorded" : `Last attended ${plural(s.lastAttendedDaysAgo, "day")} ago`,
+        ];
     }
   })();
   return factors.slice(0, KEY_FACTORS_MAX_COUNT).map((f) => clampText(f, KEY_FACTOR_MAX));

@@ -1,0 +1,143 @@
+import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
+import {
+  DEFAULT_RATE_LIMIT_RETRY_MS,
+  LlmOverloadedError,
+  LlmPermanentError,
+  LlmRateLimitedError,
+  LlmTransientError,
+  LlmUnavailableError,
+} from "./errors.ts";
+import { SIGNALS_BY_LEVEL } from "./testing/build-signals.ts";
+
+const API_KEY = "test-key";
+let fake: FakeAnthropic;
+
+beforeAll(async () => {
+  // slowMs is short so a request the client gave up on does not keep the server busy after the test.
+  fake = await startFakeAnthropic({ apiKey: API_KEY, faultRetryAfterSeconds: 7, slowMs: 3_000 });
+});
+afterAll(async () => {
+  await fake.stop();
+});
+beforeEach(() => fake.reset());
+
+const classifier = (config: Partial<AnthropicClassifierConfig> = {}) =>
+  createAnthropicClassifier({ apiKey: API_KEY, baseURL: fake.url, ...config });
+
+const judged = SIGNALS_BY_LEVEL.at_risk;
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+describe("transport errors are thrown typed, never swallowed into a fallback", () => {
+  it("429 → LlmRateLimitedError with retryAfterMs from retry-after (seconds → ms), after one request", async () => {
+    fake.fault("rate_limited", 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmRateLimitedError);
+    expect(error).toBeInstanceOf(LlmTransientError);
+    expect(error).toMatchObject({ status: 429, retryAfterMs: 7_000, requestId: expect.stringMatching(/^req_/) });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("429 from the server's own limiter also carries its retry-after", async () => {
+    const limited = await startFakeAnthropic({ apiKey: API_KEY, rateLimit: { requests: 1, windowMs: 60_000 } });
+    try {
+      const c = createAnthropicClassifier({ apiKey: API_KEY, baseURL: limited.url });
+      await c.classify(judged);
+      const error = await rejection(c.classify(judged));
+      expect(error).toBeInstanceOf(LlmRateLimitedError);
+      expect((error as LlmRateLimitedError).retryAfterMs).toBeGreaterThan(0);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("529 → LlmOverloadedError; no hint means retryAfterMs null", async () => {
+    fake.fault("overloaded", 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmOverloadedError);
+    expect(error).toBeInstanceOf(LlmTransientError);
+    expect(error).toMatchObject({ status: 529, retryAfterMs: null });
+  });
+
+  it("500 → LlmUnavailableError", async () => {
+    fake.fault("server_error", 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmUnavailableError);
+    expect(error).toMatchObject({ status: 500 });
+  });
+
+  it("401 → LlmPermanentError, not transient", async () => {
+    const error = await rejection(classifier({ apiKey: "wrong-key" }).classify(judged));
+    expect(error).toBeInstanceOf(LlmPermanentError);
+    expect(error).not.toBeInstanceOf(LlmTransientError);
+    expect(error).toMatchObject({ status: 401 });
+    expect((error as Error).message).toContain("invalid bearer token");
+  });
+
+  it("a slow answer past the timeout → LlmUnavailableError without status", async () => {
+    fake.fault("slow", 1);
+    const error = await rejection(classifier({ timeoutMs: 200 }).classify(judged));
+    expect(error).toBeInstanceOf(LlmUnavailableError);
+    expect(error).toMatchObject({ status: null, retryAfterMs: null });
+  });
+
+  it("a refused connection → LlmUnavailableError", async () => {
+    const closed = await startFakeAnthropic({ apiKey: API_KEY });
+    const url = closed.url;
+    await closed.stop();
+    const error = await rejection(createAnthropicClassifier({ apiKey: API_KEY, baseURL: url }).classify(judged));
+    expect(error).toBeInstanceOf(LlmUnavailableError);
+  });
+
+  it("a transient error on the retry after a refusal is thrown too", async () => {
+    fake.fault("refusal", 1);
+    fake.fault("overloaded", 1);
+    await expect(classifier().classify(judged)).rejects.toBeInstanceOf(LlmOverloadedError);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("maxRetries is 0 by default: the queue, not the SDK, owns retries", async () => {
+    fake.fault("server_error", 2);
+    await expect(classifier().classify(judged)).rejects.toBeInstanceOf(LlmUnavailableError);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("a configured maxRetries lets the SDK retry", async () => {
+    fake.fault("server_error", 1);
+    const result = await classifier({ maxRetries: 1 }).classify(judged);
+    expect(result.source).toBe("llm");
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("retry-after absent on a 429 falls back to the documented default", () => {
+    expect(new LlmRateLimitedError("x", null).retryAfterMs).toBe(DEFAULT_RATE_LIMIT_RETRY_MS);
+  });
+});
+
+describe("aborts", () => {
+  it("an abort during the call rejects with an AbortError, not a fallback", async () => {
+    fake.fault("slow", 1);
+    const controller = new AbortController();
+    const pending = classifier().classify(judged, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const error = await rejection(pending);
+    expect(error).toMatchObject({ name: "AbortError" });
+    expect(error).not.toBeInstanceOf(LlmTransientError);
+  });
+
+  it("an already aborted signal makes no request", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(classifier().classify(judged, { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    expect(fake.requests).toHaveLength(0);
+  });
+});

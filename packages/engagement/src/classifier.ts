@@ -1,0 +1,38 @@
+import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
+import type { ClassificationResult } from "./classification-result.ts";
+import { LlmAbortedError } from "./errors.ts";
+import type { RubricThresholds } from "./rubric.ts";
+import { classifyWithRules } from "./rules-classifier.ts";
+import type { EngagementSignals } from "./signals.ts";
+
+export interface ClassifyOptions {
+  /** Cancels an in-flight LLM call; the promise then rejects with an error named "AbortError". */
+  signal?: AbortSignal;
+}
+
+/** What a worker or the CLI holds: it need not know whether rules or a model answer. */
+export interface Classifier {
+  readonly name: "rules" | "anthropic";
+  classify(signals: EngagementSignals, options?: ClassifyOptions): Promise<ClassificationResult>;
+}
+
+export type ClassifierConfig =
+  | { kind: "rules"; thresholds?: Partial<RubricThresholds> }
+  | ({ kind: "anthropic" } & AnthropicClassifierConfig);
+
+export function createRulesClassifier(thresholds?: Partial<RubricThresholds>): Classifier {
+  return {
+    name: "rules",
+    // Async like the LLM classifier, so callers treat both alike; the abort check keeps the contract too.
+    async classify(signals, options = {}) {
+      if (options.signal?.aborted) throw new LlmAbortedError(options.signal.reason);
+      return classifyWithRules(signals, thresholds);
+    },
+  };
+}
+
+export function createClassifier(config: ClassifierConfig): Classifier {
+  if (config.kind === "rules") return createRulesClassifier(config.thresholds);
+  const { kind: _kind, ...anthropic } = config;
+  return createAnthropicClassifier(anthropic);
+}

@@ -1,0 +1,96 @@
+import type { z } from "zod";
+import { type Classifier, createClassifier } from "../classifier.ts";
+import { LlmError } from "../errors.ts";
+import { EngagementSignals } from "../signals.ts";
+
+export interface ClassifyCommandInput {
+  classifier: "rules" | "anthropic";
+  /** The JSON text read from --file or stdin: an array of EngagementSignals. */
+  input: string;
+  anthropic?: { apiKey: string; baseURL?: string; model?: string };
+}
+
+export interface ClassifyCommandOutput {
+  /** 0 success; 1 the classifier failed (API error); 2 the invocation or the input is wrong. */
+  exitCode: 0 | 1 | 2;
+  stdout: string;
+  stderr: string;
+}
+
+/** One line of output: what a person checking a batch by hand needs, in input order. */
+export interface ClassifyCommandRow {
+  level: string;
+  source: string;
+  adminExplanation: string;
+  memberExplanation: string;
+}
+
+const usageError = (message: string): ClassifyCommandOutput => ({ exitCode: 2, stdout: "", stderr: `${message}\n` });
+
+/** `input[3].attended90` — the path a person finds in their file. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : `${out}.${String(key)}`), "input");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") {
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    return `expected ${issue.expected}${received ? `, received ${received}` : ""}`;
+  }
+  if (issue.code === "unrecognized_keys") return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  return issue.message;
+}
+
+/** Parses and validates the whole batch before classifying any of it, so a bad file costs no API calls. */
+export function parseSignalsBatch(input: string): { ok: true; signals: EngagementSignals[] } | { ok: false; message: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(input);
+  } catch (error) {
+    return { ok: false, message: `input is not valid JSON: ${(error as Error).message}` };
+  }
+  if (!Array.isArray(raw)) return { ok: false, message: "input: expected a JSON array of engagement signals" };
+
+  const errors: string[] = [];
+  const signals: EngagementSignals[] = [];
+  raw.forEach((item, index) => {
+    const parsed = EngagementSignals.safeParse(item);
+    if (parsed.success) signals.push(parsed.data);
+    else for (const issue of parsed.error.issues) errors.push(`${formatPath([index, ...issue.path])}: ${describeIssue(issue)}`);
+  });
+  return errors.length > 0 ? { ok: false, message: errors.join("\n") } : { ok: true, signals };
+}
+
+function buildClassifier(args: ClassifyCommandInput): Classifier | string {
+  if (args.classifier === "rules") return createClassifier({ kind: "rules" });
+  if (args.classifier !== "anthropic") return `unknown classifier "${String(args.classifier)}" (use rules or anthropic)`;
+  if (!args.anthropic?.apiKey) return "the anthropic classifier needs an API key (ANTHROPIC_API_KEY)";
+  const { apiKey, baseURL, model } = args.anthropic;
+  return createClassifier({
+    kind: "anthropic",
+    apiKey,
+    ...(baseURL ? { baseURL } : {}),
+    ...(model ? { model } : {}),
+  });
+}
+
+/** `engagement classify`: JSON array of signals in, JSON array of classifications out, same order. */
+export async function runClassifyCommand(args: ClassifyCommandInput): Promise<ClassifyCommandOutput> {
+  const classifier = buildClassifier(args);
+  if (typeof classifier === "string") return usageError(classifier);
+  const batch = parseSignalsBatch(args.input);
+  if (!batch.ok) return usageError(batch.message);
+
+  const rows: ClassifyCommandRow[] = [];
+  // One at a time: order is the contract, and a batch from the command line is small next to rate limits.
+  for (const [index, signals] of batch.signals.entries()) {
+    try {
+      const { level, source, adminExplanation, memberExplanation } = await classifier.classify(signals);
+      rows.push({ level, source, adminExplanation, memberExplanation });
+    } catch (error) {
+      if (!(error instanceof LlmError)) throw error;
+      return { exitCode: 1, stdout: "", stderr: `input[${index}]: ${error.name}: ${error.message}\n` };
+    }
+  }
+  return { exitCode: 0, stdout: `${JSON.stringify(rows, null, 2)}\n`, stderr: "" };
+}
