@@ -5,10 +5,7 @@ export default {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
   transform: {
-    "^.+\\.ts$": [
-      "@swc/jest",
-      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } },
-    ],
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }],
   },
   testMatch: ["<rootDir>/{apps,packages}/*/{src,test}/**/*.test.ts"],
   globalSetup: "<rootDir>/scripts/jest-global-setup.js",

@@ -39,8 +39,14 @@ function reachable(url, defaultPort) {
   return new Promise((done) => {
     const socket = connect({ host: hostname || "127.0.0.1", port: Number(port || defaultPort) });
     socket.setTimeout(2000);
-    socket.once("connect", () => { socket.destroy(); done(true); });
-    socket.once("timeout", () => { socket.destroy(); done(false); });
+    socket.once("connect", () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("timeout", () => {
+      socket.destroy();
+      done(false);
+    });
     socket.once("error", () => done(false));
   });
 }

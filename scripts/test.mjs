@@ -1,12 +1,15 @@
 // Runs Jest in ES-module mode and ends with the line CI counts: "N passed, N failed".
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const out = join(mkdtempSync(join(tmpdir(), "jest-")), "results.json");
 const args = ["exec", "jest", "--json", `--outputFile=${out}`, ...process.argv.slice(2)];
-const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim() };
+const env = {
+  ...process.env,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules --no-warnings=ExperimentalWarning`.trim(),
+};
 const result = spawnSync("pnpm", args, { stdio: "inherit", env });
 
 let passed = 0;

@@ -22,7 +22,10 @@ const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const queues = createQueues(connection, prefix);
 
 const next = await upsertNightlySchedule(queues, env.NIGHTLY_CRON, env.NIGHTLY_TZ);
-logger.info({ cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: new Date(next.timestamp + (next.opts.delay ?? 0)).toISOString() }, "nightly schedule set");
+logger.info(
+  { cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: new Date(next.timestamp + (next.opts.delay ?? 0)).toISOString() },
+  "nightly schedule set",
+);
 
 const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
 worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));

@@ -8,10 +8,10 @@ import { computeSignals, getRun, type MemberResult, membersDoneInRun, writeMembe
 import {
   classifyWithRules,
   EngagementSignals,
+  isLlmTransientError,
+  LlmOverloadedError,
   LlmPermanentError,
   LlmRateLimitedError,
-  LlmOverloadedError,
-  isLlmTransientError,
 } from "@engagement/engagement";
 import { parsePayload } from "@engagement/queue";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";

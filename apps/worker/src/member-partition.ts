@@ -1,7 +1,8 @@
 // Deciding, for each member of a run, who decides: a recent result is carried over, facts decide the clear cases
 // (rules), and the rest go to the classifier. Pure, so the org job computes the same partition on a retry.
-import { classifyWithRules, EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
+
 import type { MemberResult, MemberSignalsRow } from "@engagement/db";
+import { classifyWithRules, EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
 
 export interface Partition {
   carried: string[];

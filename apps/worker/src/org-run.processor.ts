@@ -64,7 +64,15 @@ export async function processOrgRun(deps: WorkerDeps, job: Job, token?: string):
   }
 }
 
-async function prepare(deps: WorkerDeps, job: Job, orgId: string, runId: string, asOfIfNew: Date, force: boolean, log: WorkerDeps["logger"]) {
+async function prepare(
+  deps: WorkerDeps,
+  job: Job,
+  orgId: string,
+  runId: string,
+  asOfIfNew: Date,
+  force: boolean,
+  log: WorkerDeps["logger"],
+) {
   const memberIds = await listActiveMemberIds(deps.db, orgId);
   const run = await startRun(deps.db, runId, asOfIfNew, memberIds.length);
   const asOf = run.asOf ?? asOfIfNew;
@@ -91,7 +99,10 @@ async function prepare(deps: WorkerDeps, job: Job, orgId: string, runId: string,
       opts: { ...catalog.classify.options, jobId: jobIds.classify(runId, i), parent, ignoreDependencyOnFailure: true },
     })),
   );
-  log.info({ members: memberIds.length, carried, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides }, "run prepared");
+  log.info(
+    { members: memberIds.length, carried, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
+    "run prepared",
+  );
   return { expiredOverrides, classifyJobs: chunks.length };
 }
 
@@ -114,6 +125,9 @@ async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string
     await writeMemberResults(deps.db, runId, orgId, new Date(), results);
   }
   const final = await finalizeRun(deps.db, runId, { expiredOverrides: state.expiredOverrides ?? 0 });
-  log.info({ members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls }, "run finalized");
+  log.info(
+    { members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls },
+    "run finalized",
+  );
   return { outcome: "completed", runId, members: memberIds.length, classifyJobs: state.classifyJobs ?? 0, fallbacks: missing.length };
 }

@@ -57,7 +57,17 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
       { ...base, ...options[kind], connection, prefix },
     );
     worker.on("failed", (job, err) =>
-      deps.logger.error({ queue: kind, jobId: job?.id, runId: job?.data?.runId, orgId: job?.data?.orgId, attemptsMade: job?.attemptsMade, err: err.message }, "job failed"),
+      deps.logger.error(
+        {
+          queue: kind,
+          jobId: job?.id,
+          runId: job?.data?.runId,
+          orgId: job?.data?.orgId,
+          attemptsMade: job?.attemptsMade,
+          err: err.message,
+        },
+        "job failed",
+      ),
     );
     worker.on("error", (err) => deps.logger.error({ queue: kind, err }, "worker error"));
     return worker;

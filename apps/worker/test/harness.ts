@@ -34,7 +34,10 @@ export const FAST_TUNING: WorkerTuning = {
   stalledIntervalMs: 2000,
 };
 
-export async function createPipeline(label: string, opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings> } = {}): Promise<Pipeline> {
+export async function createPipeline(
+  label: string,
+  opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings> } = {},
+): Promise<Pipeline> {
   const t = await createTestDatabase(label);
   const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
   const connection = createRedis(TEST_REDIS_URL);

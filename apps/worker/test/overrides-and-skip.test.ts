@@ -31,7 +31,13 @@ describe("overrides, the 24-hour skip and --force in the batch", () => {
     });
     await p.t.db.memberEngagement.update({
       where: { userId_orgId: { userId: expiring, orgId } },
-      data: { overrideLevel: "inactive", overrideNote: "on leave", overriddenBy: admin, overriddenAt: daysAgo(10), overrideExpiresAt: daysAgo(1) },
+      data: {
+        overrideLevel: "inactive",
+        overrideNote: "on leave",
+        overriddenBy: admin,
+        overriddenAt: daysAgo(10),
+        overrideExpiresAt: daysAgo(1),
+      },
     });
   });
   afterAll(async () => p.close());

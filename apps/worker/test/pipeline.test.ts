@@ -12,7 +12,10 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
     p.startWorkers();
     const enqueued = [];
     for (const o of orgs) enqueued.push(await runOrg(p, o.org.id));
-    runs = await waitForRuns(p, enqueued.map((r) => r.runId));
+    runs = await waitForRuns(
+      p,
+      enqueued.map((r) => r.runId),
+    );
   });
   afterAll(async () => p.close());
 
@@ -37,7 +40,11 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
       const byLevel = await p.t.db.engagementSnapshot.groupBy({ by: ["level"], where: { runId: run.id }, _count: { _all: true } });
       const count = (l: string) => byLevel.find((b) => b.level === l)?._count._all ?? 0;
       expect([run.countHighlyEngaged, run.countModerate, run.countAtRisk, run.countNew, run.countInactive]).toEqual([
-        count("highly_engaged"), count("moderate"), count("at_risk"), count("new"), count("inactive"),
+        count("highly_engaged"),
+        count("moderate"),
+        count("at_risk"),
+        count("new"),
+        count("inactive"),
       ]);
       expect(run.membersTotal).toBe(40);
       const sums = await p.t.db.engagementSnapshot.aggregate({ where: { runId: run.id }, _sum: { llmCalls: true, inputTokens: true } });

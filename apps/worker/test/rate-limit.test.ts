@@ -11,7 +11,10 @@ describe("a 429 storm from the provider", () => {
   let run: Awaited<ReturnType<typeof waitForRuns>>[number];
 
   beforeAll(async () => {
-    p = await createPipeline("storm", { fake: { rateLimit: PROVIDER, latencyMs: 5 }, settings: { classifyChunkSize: 3, classifyChunkConcurrency: 3 } });
+    p = await createPipeline("storm", {
+      fake: { rateLimit: PROVIDER, latencyMs: 5 },
+      settings: { classifyChunkSize: 3, classifyChunkConcurrency: 3 },
+    });
     const [org] = await seedOrgs(p, 1, 60);
     p.startWorkers({ classifyConcurrency: 4, ...CONFIGURED });
     const { runId } = await runOrg(p, org!.org.id);

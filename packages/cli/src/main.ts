@@ -33,7 +33,12 @@ async function main(argv: string[]): Promise<number> {
     case "demo": {
       const { values } = parseArgs({
         args: rest,
-        options: { orgs: { type: "string" }, members: { type: "string" }, seed: { type: "string" }, fake: { type: "boolean", default: false } },
+        options: {
+          orgs: { type: "string" },
+          members: { type: "string" },
+          seed: { type: "string" },
+          fake: { type: "boolean", default: false },
+        },
       });
       const sizes = { orgs: int(values.orgs, "orgs", 4), members: int(values.members, "members", 250), seed: int(values.seed, "seed", 42) };
       if (command === "seed") {
@@ -53,18 +58,32 @@ async function main(argv: string[]): Promise<number> {
           json: { type: "boolean", default: false },
         },
       });
-      return runCommand(env, { org: values.org, all: values.all ?? false, force: values.force ?? false, wait: values.wait ?? false, json: values.json ?? false });
+      return runCommand(env, {
+        org: values.org,
+        all: values.all ?? false,
+        force: values.force ?? false,
+        wait: values.wait ?? false,
+        json: values.json ?? false,
+      });
     }
     case "classify": {
       const { values } = parseArgs({ args: rest, options: { classifier: { type: "string", default: "rules" }, file: { type: "string" } } });
-      if (values.classifier !== "rules" && values.classifier !== "anthropic") throw new UsageError(`--classifier must be rules or anthropic (got "${values.classifier}")`);
-      if (values.classifier === "anthropic" && !env.ANTHROPIC_API_KEY) throw new UsageError("--classifier anthropic needs ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for the fake server)");
+      if (values.classifier !== "rules" && values.classifier !== "anthropic")
+        throw new UsageError(`--classifier must be rules or anthropic (got "${values.classifier}")`);
+      if (values.classifier === "anthropic" && !env.ANTHROPIC_API_KEY)
+        throw new UsageError("--classifier anthropic needs ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for the fake server)");
       const input = readFileSync(values.file ?? 0, "utf8");
       const result = await runClassifyCommand({
         classifier: values.classifier,
         input,
         ...(env.ANTHROPIC_API_KEY
-          ? { anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}) } }
+          ? {
+              anthropic: {
+                apiKey: env.ANTHROPIC_API_KEY,
+                model: env.ANTHROPIC_MODEL,
+                ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+              },
+            }
           : {}),
       });
       if (result.stdout) process.stdout.write(result.stdout.endsWith("\n") ? result.stdout : `${result.stdout}\n`);

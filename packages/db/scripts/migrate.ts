@@ -2,9 +2,9 @@
 // difference from the committed migrations into a new prisma/migrations/<timestamp>_<name>/migration.sql.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { applyMigrations, diffMigrationsToSchema, MIGRATIONS_DIR } from "../src/migrations.ts";
 import { ensureDatabase } from "../src/database.ts";
 import { databaseUrlFromEnv } from "../src/env.ts";
+import { applyMigrations, diffMigrationsToSchema, MIGRATIONS_DIR } from "../src/migrations.ts";
 
 const [command, name] = process.argv.slice(2);
 const url = databaseUrlFromEnv();
@@ -12,7 +12,9 @@ const url = databaseUrlFromEnv();
 if (command === "deploy") {
   await ensureDatabase(url);
   const applied = await applyMigrations(url);
-  console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : "Database is up to date: no pending migrations.");
+  console.log(
+    applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : "Database is up to date: no pending migrations.",
+  );
 } else if (command === "create") {
   if (!name || !/^[a-z0-9_]+$/.test(name)) {
     console.error("Usage: pnpm db:migration:create <name>   (name: lower-case letters, digits and _)");

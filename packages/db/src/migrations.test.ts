@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createTestDatabase, type TestDatabase } from "./testing/index.ts";
 import { diffMigrationsToSchema, readMigrationsList } from "./migrations.ts";
+import { createTestDatabase, type TestDatabase } from "./testing/index.ts";
 
 describe("migrations", () => {
   let t: TestDatabase;

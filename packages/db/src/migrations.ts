@@ -5,12 +5,13 @@
 // engine compiled to WebAssembly, driven through the pg driver adapter. It reads and writes the very same
 // `prisma/migrations` folder and `_prisma_migrations` table, so `prisma migrate deploy` keeps working wherever
 // the binary engine is available.
+
+import { randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { randomUUID } from "node:crypto";
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { dropDatabase, ensureDatabase, poolConfigFromUrl, withDatabase } from "./database.ts";
@@ -110,7 +111,8 @@ function migrationAdapterFactory(databaseUrl: string, pool: pg.Pool): SqlMigrati
 // PostgreSQL catalogs use the one-byte "char" type (OID 18) for flags such as pg_constraint.contype, and the pg
 // driver adapter refuses to read that type. The schema engine's introspection selects a few such columns; casting
 // them to text in the select list gives the engine the same one-letter strings.
-const CHAR_COLUMNS = "contype|relkind|relpersistence|relreplident|confdeltype|confupdtype|confmatchtype|attidentity|attgenerated|typtype|typcategory|prokind|provolatile|polcmd";
+const CHAR_COLUMNS =
+  "contype|relkind|relpersistence|relreplident|confdeltype|confupdtype|confmatchtype|attidentity|attgenerated|typtype|typcategory|prokind|provolatile|polcmd";
 const ALIASED_CHAR_COLUMN = new RegExp(`\\b(\\w+\\.(?:${CHAR_COLUMNS}))(\\s+AS\\s)`, "gi");
 const BARE_CHAR_COLUMN = new RegExp(`^(\\s*)(\\w+\\.(${CHAR_COLUMNS}))(?=\\s*,\\s*$)`, "gim");
 function castCharColumns(sql: string): string {
@@ -120,7 +122,10 @@ function castCharColumns(sql: string): string {
 /** Reads prisma/migrations the way the Prisma CLI does: one folder per migration, each with migration.sql. */
 export async function readMigrationsList(dir = MIGRATIONS_DIR) {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockContent = await readFile(join(dir, LOCKFILE), "utf8").catch(() => null);
   return {
     baseDir: dir,
@@ -154,9 +159,7 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
 export async function diffMigrationsToSchema(databaseUrl: string): Promise<string> {
   const migrationsList = await readMigrationsList();
   return withEngine(databaseUrl, async (engine, schema) => {
-    const from = migrationsList.migrationDirectories.length
-      ? { tag: "migrations", ...migrationsList }
-      : { tag: "empty" };
+    const from = migrationsList.migrationDirectories.length ? { tag: "migrations", ...migrationsList } : { tag: "empty" };
     const out = await engine.diff({
       from,
       to: { tag: "schemaDatamodel", files: [{ path: SCHEMA_PATH, content: schema }] },

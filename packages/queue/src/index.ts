@@ -1,4 +1,4 @@
 export * from "./catalog.ts";
 export * from "./connection.ts";
-export * from "./queues.ts";
 export * from "./producers.ts";
+export * from "./queues.ts";

@@ -19,7 +19,11 @@ export const commonEnv = {
   DATABASE_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/engagement"),
   REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
   /** BullMQ key prefix; wrapped in {} (a Redis Cluster hash tag) when it is not already. */
-  QUEUE_PREFIX: z.string().min(1).regex(/^[\w{}.-]+$/, "letters, digits, _ . - and {} only").default("{engagement}"),
+  QUEUE_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[\w{}.-]+$/, "letters, digits, _ . - and {} only")
+    .default("{engagement}"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
 };
@@ -37,6 +41,16 @@ export const classifierEnv = {
 
 export const envTypes = { postgresUrl, redisUrl, port, positiveInt };
 
+/**
+ * How a rejected value appears in the error: secrets not at all, and URLs without their password, since a
+ * mistyped DATABASE_URL (mysql://user:pw@...) still carries a real credential into logs and terminals.
+ */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || value === "") return "unset";
+  if (/KEY|SECRET|PASSWORD|TOKEN/.test(name)) return "***";
+  return JSON.stringify(value.replace(/(\/\/[^/@:\s]*:)[^/\s]*@/g, "$1***@"));
+}
+
 /** Parses `source` with `shape`; throws EnvError listing each bad variable by name. */
 export function parseEnv<S extends z.ZodRawShape>(shape: S, source: Record<string, string | undefined>) {
   // Empty strings count as unset, as in most deployment tools' .env handling.
@@ -46,9 +60,7 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, source: Record<strin
     throw new EnvError(
       result.error.issues.map((issue) => {
         const name = issue.path.join(".");
-        const value = source[name];
-        const shown = value === undefined ? "unset" : /KEY|SECRET|PASSWORD/.test(name) ? "***" : JSON.stringify(value);
-        return `${name}: ${issue.message} (got ${shown})`;
+        return `${name}: ${issue.message} (got ${shownValue(name, source[name])})`;
       }),
     );
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createDb, scheduledRunKey } from "@engagement/db";
 import { startFakeAnthropic } from "@engagement/fake-anthropic";
 import { catalog, closeQueues, createQueues, createRedis, normalizePrefix, runDateOf } from "@engagement/queue";
-import { childEnv, type CliEnv } from "../env.ts";
+import { type CliEnv, childEnv } from "../env.ts";
 import { seedCommand } from "./seed.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
 
@@ -24,14 +24,24 @@ export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> 
   await seedCommand(env.DATABASE_URL, args);
   const extraEnv: Record<string, string> = {};
   const fake = args.fake ? await startFakeAnthropic({ apiKey: "demo-key", latencyMs: [40, 120] }) : null;
-  if (fake) Object.assign(extraEnv, { ANTHROPIC_API_KEY: "demo-key", ANTHROPIC_BASE_URL: fake.url, ENGAGEMENT_CLASSIFIER: "anthropic", LLM_RATE_MAX_REQUESTS: "3000" });
+  if (fake)
+    Object.assign(extraEnv, {
+      ANTHROPIC_API_KEY: "demo-key",
+      ANTHROPIC_BASE_URL: fake.url,
+      ENGAGEMENT_CLASSIFIER: "anthropic",
+      LLM_RATE_MAX_REQUESTS: "3000",
+    });
   const apiKey = extraEnv.ANTHROPIC_API_KEY ?? env.ANTHROPIC_API_KEY;
   const baseUrl = extraEnv.ANTHROPIC_BASE_URL ?? env.ANTHROPIC_BASE_URL;
   if (!apiKey || env.ENGAGEMENT_CLASSIFIER === "rules") {
     console.error("classifier: embedded rules (no ANTHROPIC_API_KEY set); members the facts leave open are judged by the rubric.");
-    console.error("           Set ANTHROPIC_API_KEY to use Claude, or run `npm run demo -- --fake` for the project's fake Anthropic server.");
+    console.error(
+      "           Set ANTHROPIC_API_KEY to use Claude, or run `npm run demo -- --fake` for the project's fake Anthropic server.",
+    );
   } else {
-    console.error(`classifier: Claude (${env.ANTHROPIC_MODEL}) via ${baseUrl ?? "the Anthropic API"}${fake ? " — the project's fake server, not the real API" : ""}`);
+    console.error(
+      `classifier: Claude (${env.ANTHROPIC_MODEL}) via ${baseUrl ?? "the Anthropic API"}${fake ? " — the project's fake server, not the real API" : ""}`,
+    );
   }
 
   const prefix = normalizePrefix(env.QUEUE_PREFIX);
@@ -45,10 +55,14 @@ export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> 
     await queues.scheduler.add(catalog.scheduler.jobName, { runDate }, { jobId: `demo-${Date.now()}` });
     console.error(`nightly run for ${runDate} enqueued; waiting for the scheduler to fan out...`);
     const orgs = await db.organization.findMany({ select: { id: true, name: true } });
-    const runs = await waitFor(async () => {
-      const found = await db.engagementRun.findMany({ where: { runKey: scheduledRunKey(runDate) }, select: { id: true } });
-      return found.length >= orgs.length ? found : null;
-    }, 60_000, children);
+    const runs = await waitFor(
+      async () => {
+        const found = await db.engagementRun.findMany({ where: { runKey: scheduledRunKey(runDate) }, select: { id: true } });
+        return found.length >= orgs.length ? found : null;
+      },
+      60_000,
+      children,
+    );
     const runIds = runs.map((r) => r.id);
     await watchRuns(db, runIds, new Map(orgs.map((o) => [o.id, o.name])), { quiet: false, timeoutMs: 30 * 60_000 });
     const summaries = await runSummaries(db, runIds);

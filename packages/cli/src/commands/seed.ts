@@ -25,7 +25,9 @@ export async function seedCommand(databaseUrl: string, args: SeedArgs, log: (lin
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Kseeding ${bar(i, args.orgs)} ${i}/${args.orgs} orgs`);
     }
     if (process.stderr.isTTY) process.stderr.write("\n");
-    log(`seeded ${args.orgs} organisations x ${args.members} members, ${registrations} registrations in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${args.seed})`);
+    log(
+      `seeded ${args.orgs} organisations x ${args.members} members, ${registrations} registrations in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${args.seed})`,
+    );
   } finally {
     await db.$disconnect();
   }

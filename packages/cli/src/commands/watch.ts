@@ -11,7 +11,10 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
   let lastPrint = 0;
   for (;;) {
     const progress = await getRunsProgress(db, runIds);
-    const lines = progress.map((p) => `${(labels.get(p.orgId) ?? p.orgId).padEnd(28).slice(0, 28)} ${bar(p.membersDone, p.membersTotal)} ${p.membersDone}/${p.membersTotal} ${p.status}`);
+    const lines = progress.map(
+      (p) =>
+        `${(labels.get(p.orgId) ?? p.orgId).padEnd(28).slice(0, 28)} ${bar(p.membersDone, p.membersTotal)} ${p.membersDone}/${p.membersTotal} ${p.status}`,
+    );
     if (tty) {
       if (drawn) process.stderr.write(`\x1b[${drawn}A`);
       process.stderr.write(`${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
@@ -31,14 +34,24 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
 }
 
 export async function runSummaries(db: Db, runIds: string[]) {
-  const runs = await db.engagementRun.findMany({ where: { id: { in: runIds } }, include: { org: { select: { name: true } } }, orderBy: { org: { name: "asc" } } });
+  const runs = await db.engagementRun.findMany({
+    where: { id: { in: runIds } },
+    include: { org: { select: { name: true } } },
+    orderBy: { org: { name: "asc" } },
+  });
   return runs.map((r) => ({
     runId: r.id,
     org: r.org.name,
     orgId: r.orgId,
     status: r.status,
     members: r.membersTotal,
-    levels: { highly_engaged: r.countHighlyEngaged, moderate: r.countModerate, at_risk: r.countAtRisk, new: r.countNew, inactive: r.countInactive },
+    levels: {
+      highly_engaged: r.countHighlyEngaged,
+      moderate: r.countModerate,
+      at_risk: r.countAtRisk,
+      new: r.countNew,
+      inactive: r.countInactive,
+    },
     bySource: r.countsBySource as Record<string, number>,
     llmCalls: r.llmCalls,
     tokens: { input: r.inputTokens, output: r.outputTokens, cacheRead: r.cacheReadTokens, cacheWrite: r.cacheWriteTokens },
@@ -54,13 +67,52 @@ export type RunSummary = Awaited<ReturnType<typeof runSummaries>>[number];
 export function summaryTable(summaries: RunSummary[]): string {
   const src = (s: RunSummary, k: string) => s.bySource[k] ?? 0;
   const rows = summaries.map((s) => [
-    s.org, s.status, s.members, s.levels.highly_engaged, s.levels.moderate, s.levels.at_risk, s.levels.new, s.levels.inactive,
-    `${src(s, "rules")}/${src(s, "llm")}/${src(s, "fallback")}/${src(s, "carried")}`, s.llmCalls, s.tokens.input + s.tokens.cacheRead,
-    s.errors, s.durationMs === null ? "-" : `${(s.durationMs / 1000).toFixed(1)}s`,
+    s.org,
+    s.status,
+    s.members,
+    s.levels.highly_engaged,
+    s.levels.moderate,
+    s.levels.at_risk,
+    s.levels.new,
+    s.levels.inactive,
+    `${src(s, "rules")}/${src(s, "llm")}/${src(s, "fallback")}/${src(s, "carried")}`,
+    s.llmCalls,
+    s.tokens.input + s.tokens.cacheRead,
+    s.errors,
+    s.durationMs === null ? "-" : `${(s.durationMs / 1000).toFixed(1)}s`,
   ]);
   const total = (f: (s: RunSummary) => number) => summaries.reduce((a, s) => a + f(s), 0);
-  rows.push(["TOTAL", "", total((s) => s.members), total((s) => s.levels.highly_engaged), total((s) => s.levels.moderate), total((s) => s.levels.at_risk),
-    total((s) => s.levels.new), total((s) => s.levels.inactive), `${total((s) => src(s, "rules"))}/${total((s) => src(s, "llm"))}/${total((s) => src(s, "fallback"))}/${total((s) => src(s, "carried"))}`,
-    total((s) => s.llmCalls), total((s) => s.tokens.input + s.tokens.cacheRead), total((s) => s.errors), ""]);
-  return table(["organisation", "status", "members", "highly_engaged", "moderate", "at_risk", "new", "inactive", "rules/llm/fallback/carried", "llm calls", "input tokens", "errors", "time"], rows);
+  rows.push([
+    "TOTAL",
+    "",
+    total((s) => s.members),
+    total((s) => s.levels.highly_engaged),
+    total((s) => s.levels.moderate),
+    total((s) => s.levels.at_risk),
+    total((s) => s.levels.new),
+    total((s) => s.levels.inactive),
+    `${total((s) => src(s, "rules"))}/${total((s) => src(s, "llm"))}/${total((s) => src(s, "fallback"))}/${total((s) => src(s, "carried"))}`,
+    total((s) => s.llmCalls),
+    total((s) => s.tokens.input + s.tokens.cacheRead),
+    total((s) => s.errors),
+    "",
+  ]);
+  return table(
+    [
+      "organisation",
+      "status",
+      "members",
+      "highly_engaged",
+      "moderate",
+      "at_risk",
+      "new",
+      "inactive",
+      "rules/llm/fallback/carried",
+      "llm calls",
+      "input tokens",
+      "errors",
+      "time",
+    ],
+    rows,
+  );
 }

@@ -56,7 +56,13 @@ export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProg
   const runs = await db.engagementRun.findMany({ where: { id: { in: runIds } } });
   const counts = await db.engagementSnapshot.groupBy({ by: ["runId"], where: { runId: { in: runIds } }, _count: { _all: true } });
   const done = new Map(counts.map((c) => [c.runId, c._count._all]));
-  return runs.map((r) => ({ runId: r.id, orgId: r.orgId, status: r.status, membersTotal: r.membersTotal, membersDone: done.get(r.id) ?? 0 }));
+  return runs.map((r) => ({
+    runId: r.id,
+    orgId: r.orgId,
+    status: r.status,
+    membersTotal: r.membersTotal,
+    membersDone: done.get(r.id) ?? 0,
+  }));
 }
 
 /** Closes the run: counts per level and source, LLM calls, tokens and fallback reasons, all from its snapshots. */

@@ -68,7 +68,7 @@ function generateOrg(r: Random, shape: OrgShape, index: number, options: SeedOpt
     const first = r.pick(FIRST_NAMES);
     const last = r.pick(LAST_NAMES);
     users.push({ id: userId, name: `${first} ${last}`, email: `member${m + 1}.${org.slug}@example.org` });
-    const memberShape: MemberShape = m === 0 ? (pickRegular()) : pickMemberShape(r.next);
+    const memberShape: MemberShape = m === 0 ? pickRegular() : pickMemberShape(r.next);
     const joinedAt = new Date(now - r.int(...memberShape.joinedDaysAgo) * DAY_MS - r.int(0, 86_399) * 1000);
     memberships.push({ id: r.uuid(), userId, orgId, role: m === 0 ? "admin" : "member", joinedAt, memberKind: memberShape.kind });
     for (const event of events) {

@@ -42,3 +42,4 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
     },
   };
 }
+export * from "./factories.ts";

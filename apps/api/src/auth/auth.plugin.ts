@@ -1,0 +1,102 @@
+// Authentication and access rules, as onRequest hooks: they run before body and query validation, so a
+// caller without the right token learns nothing about a route's schema and a rejected request reaches no
+// handler (changes nothing).
+//   admin    → only their own organisation's /v1/orgs/:orgId routes, and only while the database still lists
+//              them as an active admin there (a token outlives a demotion otherwise);
+//   member   → only /v1/me (admins may use it too: they are members of their organisation);
+//   operator → runs of any organisation and the queue board; no member data.
+// Wrong role or organisation → 403; an organisation that does not exist → 404 (checked after the org claim,
+// so an admin cannot probe which other organisations exist).
+import { type Db, findMembership, findOrganization } from "@engagement/db";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { forbidden, notFound, unauthorized } from "../errors.ts";
+import { type Claims, InvalidTokenError, verifyToken } from "./jwt.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    auth: Claims | null;
+  }
+}
+
+export function registerAuthDecorator(app: FastifyInstance): void {
+  app.decorateRequest("auth", null);
+}
+
+export function bearerToken(req: FastifyRequest): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+const isUuid = (value: unknown): value is string => z.uuid().safeParse(value).success;
+
+/** Reads a path parameter before validation (hooks run first); validation still checks it afterwards. */
+function rawParam(req: FastifyRequest, name: string): unknown {
+  return (req.params as Record<string, unknown> | undefined)?.[name];
+}
+
+export function claimsOf(req: FastifyRequest): Claims {
+  if (!req.auth) throw unauthorized("missing bearer token");
+  return req.auth;
+}
+
+export type AccessHooks = ReturnType<typeof createAccessHooks>;
+
+export function createAccessHooks(deps: { db: Db; jwtSecret: string }) {
+  const authenticate = async (req: FastifyRequest) => {
+    const token = bearerToken(req);
+    if (!token) throw unauthorized("missing bearer token");
+    try {
+      req.auth = await verifyToken(deps.jwtSecret, token);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) throw unauthorized(err.message);
+      throw err;
+    }
+  };
+
+  const requireOrgExists = async (orgId: string) => {
+    if (!(await findOrganization(deps.db, orgId))) throw notFound("unknown organisation");
+  };
+
+  const checkOrgAdmin = async (claims: Claims, orgId: unknown) => {
+    if (claims.role !== "admin") throw forbidden("this route needs an admin token");
+    if (claims.org !== orgId) throw forbidden("the token is for another organisation");
+    const org = claims.org as string;
+    await requireOrgExists(org);
+    const membership = await findMembership(deps.db, org, claims.sub);
+    if (membership?.role !== "admin" || membership.status !== "active") throw forbidden("not an active admin of this organisation");
+  };
+
+  /** /v1/orgs/:orgId/... dashboard and override routes: the organisation's own admins. */
+  const orgAdmin = async (req: FastifyRequest) => {
+    await authenticate(req);
+    await checkOrgAdmin(claimsOf(req), rawParam(req, "orgId"));
+  };
+
+  /** Runs: the organisation's admins, and operators for any organisation. */
+  const runAccess = async (req: FastifyRequest) => {
+    await authenticate(req);
+    const claims = claimsOf(req);
+    const orgId = rawParam(req, "orgId");
+    if (claims.role === "operator") {
+      // A malformed id is left to params validation (400) rather than sent to the database.
+      if (isUuid(orgId)) await requireOrgExists(orgId);
+      return;
+    }
+    await checkOrgAdmin(claims, orgId);
+  };
+
+  /** /v1/me: a member (or admin) about themself, in the organisation of their token. */
+  const memberSelf = async (req: FastifyRequest) => {
+    await authenticate(req);
+    const claims = claimsOf(req);
+    if (claims.role === "operator") throw forbidden("operators have no member view");
+    const orgId = (req.query as Record<string, unknown> | undefined)?.orgId;
+    // A missing orgId is a 400 from validation; a different one is someone else's organisation.
+    if (orgId !== undefined && orgId !== claims.org) throw forbidden("the token is for another organisation");
+  };
+
+  return { authenticate, orgAdmin, runAccess, memberSelf, requireOrgExists };
+}

@@ -1,0 +1,15 @@
+// What the API needs from the outside world. main.ts builds these from the environment; tests build them
+// against their own database and queue prefix.
+import type { Db } from "@engagement/db";
+import type { Queues } from "@engagement/queue";
+import type { Logger } from "@engagement/runtime";
+import type { Redis } from "ioredis";
+
+export interface ApiDeps {
+  db: Db;
+  queues: Queues;
+  /** Checked by /health; the queues have their own connection handling. */
+  redis: Redis;
+  jwtSecret: string;
+  logger: Logger;
+}

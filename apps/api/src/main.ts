@@ -1,0 +1,30 @@
+// The API process: configuration, connections, the server, and one shutdown path (stop accepting requests
+// first, then close the queues, Redis and the database).
+import { createDb } from "@engagement/db";
+import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { createLogger, installShutdown } from "@engagement/runtime";
+import { loadApiEnv } from "./env.ts";
+import { buildServer } from "./server.ts";
+
+const env = loadApiEnv();
+const logger = createLogger("api", env.LOG_LEVEL);
+const db = createDb(env.DATABASE_URL);
+const redis = createRedis(env.REDIS_URL);
+redis.on("error", (err) => logger.error({ err }, "redis connection error"));
+const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX));
+
+const app = await buildServer({ db, queues, redis, jwtSecret: env.API_JWT_SECRET, logger });
+
+installShutdown(
+  logger,
+  [
+    { name: "http server", run: () => app.close() },
+    { name: "queues", run: () => closeQueues(queues) },
+    { name: "redis", run: () => redis.quit() },
+    { name: "database", run: () => db.$disconnect() },
+  ],
+  env.SHUTDOWN_TIMEOUT_MS,
+);
+
+await app.listen({ host: env.API_HOST, port: env.API_PORT });
+logger.info({ host: env.API_HOST, port: env.API_PORT, docs: "/docs", board: "/admin/queues" }, "api listening");

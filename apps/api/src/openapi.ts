@@ -1,0 +1,50 @@
+// The OpenAPI 3 document, generated from the routes' zod schemas: GET /docs (UI) and GET /docs/json.
+// Routes marked hide (Bull Board, the docs themselves) are left out.
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import type { OpenAPIV3 } from "openapi-types";
+
+export const DOCS_PATH = "/docs";
+
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Member engagement API",
+        version: "1.0.0",
+        description:
+          "Engagement levels of members, admin overrides with audit, the member's own view and classification runs. " +
+          "Authenticate with `Authorization: Bearer <JWT>` (HS256; claims sub, org, role admin|member|operator, exp).",
+      },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      tags: [
+        { name: "engagement", description: "Admin dashboard reads" },
+        { name: "overrides", description: "Admin overrides and their audit trail" },
+        { name: "member", description: "A member's own view" },
+        { name: "runs", description: "Classification runs" },
+        { name: "operations", description: "Health and metrics" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (doc) => ("openapiObject" in doc ? markOptionalBodies(doc.openapiObject as OpenAPIV3.Document) : doc.swaggerObject),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
+}
+
+/**
+ * @fastify/swagger marks every request body required. A route whose body schema is nullish (DELETE override,
+ * POST runs) accepts no body at all, so say so: the body schema is `nullable` exactly for those routes.
+ */
+function markOptionalBodies(doc: OpenAPIV3.Document): OpenAPIV3.Document {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of ["post", "put", "patch", "delete"] as const) {
+      const body = item?.[method]?.requestBody as OpenAPIV3.RequestBodyObject | undefined;
+      const schema = body?.content["application/json"]?.schema as OpenAPIV3.SchemaObject | undefined;
+      if (body && schema?.nullable) body.required = false;
+    }
+  }
+  return doc;
+}

@@ -1,0 +1,105 @@
+// Manual runs: start one (the worker does the work) and follow it. Admins reach their own organisation's
+// runs, operators any organisation's.
+import { getRun, getRunsProgress } from "@engagement/db";
+import { enqueueOrgRun } from "@engagement/queue";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AccessHooks } from "../auth/auth.plugin.ts";
+import type { ApiDeps } from "../deps.ts";
+import { errorResponses, notFound } from "../errors.ts";
+import { bearer, iso, Level, OrgParams, Timestamp } from "../schemas/common.schemas.ts";
+import { RunHeadline } from "../schemas/engagement.schemas.ts";
+
+const StartRunBody = z.object({
+  force: z.boolean().optional().describe("re-classify members even when their inputs did not change"),
+});
+
+const RunDetail = RunHeadline.extend({
+  orgId: z.uuid(),
+  force: z.boolean(),
+  progress: z.object({ membersDone: z.number().int(), membersTotal: z.number().int() }),
+  summary: z.object({
+    countsByLevel: z.object(
+      Object.fromEntries(Level.options.map((l) => [l, z.number().int()])) as Record<z.infer<typeof Level>, z.ZodNumber>,
+    ),
+    countsBySource: z.record(z.string(), z.number()),
+    llmCalls: z.number().int(),
+    tokens: z.object({ input: z.number().int(), output: z.number().int(), cacheRead: z.number().int(), cacheWrite: z.number().int() }),
+    errors: z.number().int(),
+    errorDetails: z.record(z.string(), z.unknown()).describe("fallback reasons with counts, and a run-level error if any"),
+    expiredOverrides: z.number().int(),
+  }),
+});
+
+export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      "/v1/orgs/:orgId/engagement/runs",
+      {
+        onRequest: access.runAccess,
+        schema: {
+          tags: ["runs"],
+          summary: "Start a manual classification run of the organisation",
+          security: bearer,
+          params: OrgParams,
+          body: StartRunBody.nullish(),
+          response: { 202: z.object({ runId: z.uuid() }), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        const { orgId } = req.params;
+        const run = await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "manual", force: req.body?.force ?? false });
+        req.log.info({ orgId, runId: run.runId, jobId: run.jobId, sub: req.auth?.sub }, "manual run enqueued");
+        return reply.code(202).send({ runId: run.runId });
+      },
+    );
+
+    app.get(
+      "/v1/orgs/:orgId/engagement/runs/:runId",
+      {
+        onRequest: access.runAccess,
+        schema: {
+          tags: ["runs"],
+          summary: "A run's status, progress and summary",
+          security: bearer,
+          params: OrgParams.extend({ runId: z.uuid() }),
+          response: { 200: RunDetail, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const { orgId, runId } = req.params;
+        const run = await getRun(deps.db, runId);
+        // Another organisation's run is "not found" here, not "forbidden": its existence is not ours to tell.
+        if (!run || run.orgId !== orgId) throw notFound("unknown run of this organisation");
+        const [progress] = await getRunsProgress(deps.db, [runId]);
+        return {
+          runId: run.id,
+          orgId: run.orgId,
+          status: run.status,
+          trigger: run.trigger,
+          force: run.force,
+          membersTotal: run.membersTotal,
+          createdAt: iso(run.createdAt),
+          startedAt: iso(run.startedAt),
+          finishedAt: iso(run.finishedAt),
+          progress: { membersDone: progress?.membersDone ?? 0, membersTotal: run.membersTotal },
+          summary: {
+            countsByLevel: {
+              highly_engaged: run.countHighlyEngaged,
+              moderate: run.countModerate,
+              at_risk: run.countAtRisk,
+              new: run.countNew,
+              inactive: run.countInactive,
+            },
+            countsBySource: (run.countsBySource ?? {}) as Record<string, number>,
+            llmCalls: run.llmCalls,
+            tokens: { input: run.inputTokens, output: run.outputTokens, cacheRead: run.cacheReadTokens, cacheWrite: run.cacheWriteTokens },
+            errors: run.errors,
+            errorDetails: (run.errorDetails ?? {}) as Record<string, unknown>,
+            expiredOverrides: run.expiredOverrides,
+          },
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,53 @@
+// The evaluation set (eval/histories.json) through the real signal SQL: it must stay large, cover every rubric
+// step, and the rules must match every hand-worked label. A failure means the SQL, the rubric or a label is wrong.
+import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { loadHistories } from "../eval/histories.ts";
+import { type LoadedHistory, loadHistorySignals } from "../eval/load-signals.ts";
+import { accuracy } from "../eval/metrics.ts";
+import { ENGAGEMENT_LEVELS } from "./levels.ts";
+import { evaluateRubric, RUBRIC_STEPS } from "./rubric.ts";
+
+describe("evaluation set", () => {
+  const set = loadHistories();
+  let t: TestDatabase;
+  let loaded: LoadedHistory[];
+
+  beforeAll(async () => {
+    t = await createTestDatabase("eval");
+    loaded = await loadHistorySignals(t.db, set);
+  }, 120_000);
+  afterAll(async () => t.drop());
+
+  it("holds at least 100 labelled histories built from events", () => {
+    expect(set.histories.length).toBeGreaterThanOrEqual(100);
+    expect(set.histories.every((h) => h.events.length > 0 || h.id === "org-without-events")).toBe(true);
+  });
+
+  it("labels every engagement level and every rubric step", () => {
+    expect(new Set(set.histories.map((h) => h.expectedLevel))).toEqual(new Set(ENGAGEMENT_LEVELS));
+    expect(new Set(set.histories.map((h) => h.expectedStep))).toEqual(new Set(RUBRIC_STEPS));
+  });
+
+  it("the rules reach every rubric step on the computed signals", () => {
+    const reached = new Set(loaded.map((l) => evaluateRubric(l.signals).step));
+    expect(reached).toEqual(new Set(RUBRIC_STEPS));
+  });
+
+  it("the rules classifier matches every label (level and step) through the real SQL", () => {
+    const wrong = loaded
+      .map(({ history, signals }) => ({ history, rubric: evaluateRubric(signals), signals }))
+      .filter(({ history, rubric }) => rubric.level !== history.expectedLevel || rubric.step !== history.expectedStep)
+      .map(({ history, rubric, signals }) => ({
+        id: history.id,
+        expected: [history.expectedLevel, history.expectedStep],
+        got: [rubric.level, rubric.step],
+        signals,
+      }));
+    expect(wrong).toEqual([]);
+    const a = accuracy(
+      loaded.map((l) => ({ id: l.history.id, expected: l.history.expectedLevel, actual: evaluateRubric(l.signals).level })),
+    );
+    expect(a.correct / a.total).toBe(1);
+  });
+});
