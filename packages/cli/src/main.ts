@@ -25,6 +25,20 @@ function int(value: string | undefined, name: string, fallback: number): number 
 
 class UsageError extends Error {}
 
+/** The classify input from --file or stdin; a file that cannot be read is the caller's mistake (exit 2). */
+function readInput(file: string | undefined): string {
+  try {
+    return readFileSync(file ?? 0, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${file === undefined ? "stdin" : `--file ${file}`}: ${(err as Error).message}`);
+  }
+}
+
+/** process.exit() drops writes still pending on a pipe (they are asynchronous on macOS), so flush first. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const env: CliEnv = loadCliEnv();
@@ -72,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`--classifier must be rules or anthropic (got "${values.classifier}")`);
       if (values.classifier === "anthropic" && !env.ANTHROPIC_API_KEY)
         throw new UsageError("--classifier anthropic needs ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for the fake server)");
-      const input = readFileSync(values.file ?? 0, "utf8");
+      const input = readInput(values.file);
       const result = await runClassifyCommand({
         classifier: values.classifier,
         input,
@@ -101,13 +115,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof EnvError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`${(err as Error).message}\n\n${USAGE}`);
-      process.exit(2);
+      exitAfterFlush(2);
+      return;
     }
     console.error(err);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -1,6 +1,7 @@
 // `pnpm engagement token --user U --org O --role R [--ttl 1h]`: prints a bearer token for local use.
 // A pure function of its arguments, the secret and the clock, so the CLI entry only wires argv, env and stdout.
 import { parseArgs } from "node:util";
+import { z } from "zod";
 import { ROLES, type Role, signToken } from "./jwt.ts";
 
 export const TOKEN_USAGE = "usage: engagement token --user <userId> --org <orgId> --role admin|member|operator [--ttl 1h]";
@@ -59,6 +60,7 @@ export async function runTokenCommand(
     return { token, expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + ttl * 1000) };
   } catch (err) {
     // Claims validation: a user or org that is not a UUID.
-    throw new TokenCommandError(`invalid token claims: ${(err as Error).message}\n${TOKEN_USAGE}`);
+    const detail = err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message;
+    throw new TokenCommandError(`invalid token claims: ${detail}\n${TOKEN_USAGE}`);
   }
 }

@@ -7,13 +7,17 @@ import type { RunTrigger } from "../generated/prisma/enums.ts";
 export const scheduledRunKey = (runDate: string) => `scheduled:${runDate}`;
 export const manualRunKey = () => `manual:${randomUUID()}`;
 
-/** Creates the run for (org, runKey) or returns the existing one: two schedulers agree on one run. */
+/**
+ * Creates the run for (org, runKey) or returns the existing one: two schedulers agree on one run.
+ * INSERT ... ON CONFLICT DO NOTHING rather than Prisma's upsert, which reads then writes and so fails with a
+ * unique violation when two callers race.
+ */
 export async function createOrGetRun(db: Db, input: { orgId: string; runKey: string; trigger: RunTrigger; force?: boolean }) {
-  return db.engagementRun.upsert({
-    where: { orgId_runKey: { orgId: input.orgId, runKey: input.runKey } },
-    create: { orgId: input.orgId, runKey: input.runKey, trigger: input.trigger, force: input.force ?? false },
-    update: {},
-  });
+  await db.$executeRaw`
+    INSERT INTO engagement_runs (org_id, run_key, trigger, force)
+    VALUES (${input.orgId}::uuid, ${input.runKey}, ${input.trigger}::"RunTrigger", ${input.force ?? false})
+    ON CONFLICT (org_id, run_key) DO NOTHING`;
+  return db.engagementRun.findUniqueOrThrow({ where: { orgId_runKey: { orgId: input.orgId, runKey: input.runKey } } });
 }
 
 /** Organisations with at least one active member: the ones a nightly run covers. */
