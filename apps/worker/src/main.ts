@@ -1,5 +1,6 @@
 // The worker app: wires configuration, connections and processors. All logic lives in the processors and packages.
 import { createDb } from "@engagement/db";
+import type { Classifier } from "@engagement/engagement";
 import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
 import { createLogger, EnvError, installShutdown } from "@engagement/runtime";
 import { classifierFromEnv } from "./classifier.ts";
@@ -7,15 +8,16 @@ import { loadWorkerEnv, type WorkerEnv } from "./env.ts";
 import { createWorkers } from "./workers.ts";
 
 let env: WorkerEnv;
+let classifier: Classifier;
 try {
   env = loadWorkerEnv();
+  classifier = classifierFromEnv(env);
 } catch (err) {
   console.error(err instanceof EnvError ? err.message : err);
   process.exit(78);
 }
 
 const logger = createLogger("worker", env.LOG_LEVEL);
-const classifier = classifierFromEnv(env);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
 const connection = createRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { classifyWithRules, type EngagementSignals } from "@engagement/engagement";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");

@@ -18,7 +18,9 @@ export async function seedCommand(databaseUrl: string, args: SeedArgs, log: (lin
     const started = Date.now();
     let registrations = 0;
     let i = 0;
-    for (const org of generateSeed({ ...args, now: new Date() })) {
+    // Dates are relative to the start of today (UTC): the same seed gives the same data all day.
+    const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    for (const org of generateSeed({ ...args, now: today })) {
       await insertSeedOrg(db, org);
       registrations += org.registrations.length;
       i++;

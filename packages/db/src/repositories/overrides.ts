@@ -53,7 +53,7 @@ async function lockEngagement(tx: Tx, orgId: string, userId: string) {
     SELECT id::text, level::text AS level, override_level::text AS override_level, override_expires_at
     FROM member_engagements
     WHERE org_id = ${orgId}::uuid AND user_id = ${userId}::uuid
-    `;
+    FOR UPDATE`;
   const row = rows[0];
   if (!row) return null;
   // A separate statement: under READ COMMITTED it takes a fresh snapshot after the lock wait, so it sees the
