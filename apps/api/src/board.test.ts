@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { BOARD_COOKIE, BOARD_PATH } from "./board.ts";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, startTestApi, type TestApi } from "../test/harness.ts";
+import { BOARD_COOKIE, BOARD_PATH } from "./board.ts";
 
 describe("Bull Board behind operator authentication", () => {
   let api: TestApi;
@@ -47,7 +47,10 @@ describe("Bull Board behind operator authentication", () => {
     const page = await api.app.inject({ url: BOARD_PATH, headers: cookieHeader(operator) });
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-type"]).toMatch(/text\/html/);
-    const queues = await api.app.inject({ url: `${BOARD_PATH}/api/queues?activeQueue=&page=1&jobsPerPage=10`, headers: cookieHeader(operator) });
+    const queues = await api.app.inject({
+      url: `${BOARD_PATH}/api/queues?activeQueue=&page=1&jobsPerPage=10`,
+      headers: cookieHeader(operator),
+    });
     expect(queues.statusCode).toBe(200);
     const names = (queues.json().queues as { name: string }[]).map((q) => q.name).sort();
     expect(names).toEqual(["engagement-classify", "engagement-org-run", "engagement-scheduler"]);

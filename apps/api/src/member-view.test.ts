@@ -1,6 +1,6 @@
-import { describe, expect, it } from "@jest/globals";
 import { buildSignals } from "@engagement/db/testing";
 import { checkMemberText, ENGAGEMENT_LEVELS } from "@engagement/engagement";
+import { describe, expect, it } from "@jest/globals";
 import { memberView } from "./member-view.ts";
 
 const signals = buildSignals();

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { OpenAPIV3 } from "openapi-types";
 import { startTestApi, type TestApi } from "../test/harness.ts";
 
@@ -50,13 +50,14 @@ describe("OpenAPI document", () => {
 
   it("describes bodies and responses from the zod schemas, with bearer auth on /v1 routes", () => {
     const put = doc.paths["/v1/orgs/{orgId}/members/{userId}/engagement/override"]?.put;
-    const body = (put?.requestBody as OpenAPIV3.RequestBodyObject).content["application/json"]?.schema as OpenAPIV3.SchemaObject;
+    const requestBody = put?.requestBody as OpenAPIV3.RequestBodyObject;
+    const body = requestBody.content["application/json"]?.schema as OpenAPIV3.SchemaObject;
     expect(body.required).toEqual(["level", "note"]);
     expect(body.properties?.note).toMatchObject({ type: "string", minLength: 1, maxLength: 1000 });
     expect(put?.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(put?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404"]);
     const del = doc.paths["/v1/orgs/{orgId}/members/{userId}/engagement/override"]?.delete;
-    expect((del?.requestBody as OpenAPIV3.RequestBodyObject).required).toBe(false);
+    expect((del?.requestBody as OpenAPIV3.RequestBodyObject | undefined)?.required).toBe(false);
     expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });
 

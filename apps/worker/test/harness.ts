@@ -88,6 +88,22 @@ export async function seedOrgs(p: Pipeline, orgs: number, members: number, seed 
   return out;
 }
 
+/** Environment for a worker process (apps/worker/src/main.ts) wired to this pipeline's services. */
+export function workerProcessEnv(p: Pipeline, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: p.t.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: p.prefix,
+    ENGAGEMENT_CLASSIFIER: "anthropic",
+    ANTHROPIC_API_KEY: "test-key",
+    ANTHROPIC_BASE_URL: p.fake.url,
+    LLM_RATE_MAX_REQUESTS: "2000",
+    LLM_RATE_WINDOW_MS: "1000",
+    CLASSIFY_CHUNK_SIZE: "5",
+    ...extra,
+  };
+}
+
 export async function runOrg(p: Pipeline, orgId: string, force = false) {
   return enqueueOrgRun(p.t.db, p.queues, { orgId, trigger: "manual", force });
 }

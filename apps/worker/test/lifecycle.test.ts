@@ -1,9 +1,8 @@
 // The worker as a process: starts, logs with pino, refuses bad configuration, and on SIGTERM stops taking jobs,
 // lets in-flight work finish and exits 0 — the run then completes elsewhere with nobody missing or doubled.
-import { TEST_REDIS_URL } from "@engagement/db/testing";
 import { startApp } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
+import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns, workerProcessEnv } from "./harness.ts";
 
 describe("worker process lifecycle", () => {
   let p: Pipeline;
@@ -12,18 +11,7 @@ describe("worker process lifecycle", () => {
   });
   afterAll(async () => p.close());
 
-  const env = () => ({
-    DATABASE_URL: p.t.url,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: p.prefix,
-    ENGAGEMENT_CLASSIFIER: "anthropic",
-    ANTHROPIC_API_KEY: "test-key",
-    ANTHROPIC_BASE_URL: p.fake.url,
-    LLM_RATE_MAX_REQUESTS: "2000",
-    LLM_RATE_WINDOW_MS: "1000",
-    CLASSIFY_CHUNK_SIZE: "5",
-    SHUTDOWN_TIMEOUT_MS: "15000",
-  });
+  const env = () => workerProcessEnv(p, { SHUTDOWN_TIMEOUT_MS: "15000" });
 
   it("exits with code 78 and names the variable when configuration is bad", async () => {
     const app = startApp("worker", { ...env(), LLM_RATE_MAX_REQUESTS: "lots" });

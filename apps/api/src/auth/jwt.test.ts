@@ -39,9 +39,17 @@ describe("bearer tokens", () => {
     const key = new TextEncoder().encode(SECRET);
     const noExp = await new SignJWT({ org: ORG, role: "admin" }).setProtectedHeader({ alg: "HS256" }).setSubject(USER).sign(key);
     await expect(verifyToken(SECRET, noExp)).rejects.toThrow(InvalidTokenError);
-    const noOrg = await new SignJWT({ role: "member" }).setProtectedHeader({ alg: "HS256" }).setSubject(USER).setExpirationTime("1h").sign(key);
+    const noOrg = await new SignJWT({ role: "member" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(USER)
+      .setExpirationTime("1h")
+      .sign(key);
     await expect(verifyToken(SECRET, noOrg)).rejects.toThrow("token claims are incomplete");
-    const badRole = await new SignJWT({ org: ORG, role: "root" }).setProtectedHeader({ alg: "HS256" }).setSubject(USER).setExpirationTime("1h").sign(key);
+    const badRole = await new SignJWT({ org: ORG, role: "root" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(USER)
+      .setExpirationTime("1h")
+      .sign(key);
     await expect(verifyToken(SECRET, badRole)).rejects.toThrow("token claims are incomplete");
   });
 

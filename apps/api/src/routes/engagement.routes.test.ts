@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildMember, buildMemberEngagement, buildOverrideHistory, buildRun, buildSnapshot, daysAgo } from "@engagement/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
 describe("admin engagement routes", () => {
@@ -39,8 +39,10 @@ describe("admin engagement routes", () => {
 
     it("filters by effective level, source and overridden, and pages with a cursor", async () => {
       const extra = await Promise.all(["Alpha P1", "Alpha P2", "Alpha P3"].map((name) => buildMember(api.db, a.org.id, { name })));
-      for (const { user } of extra) await buildMemberEngagement(api.db, { orgId: a.org.id, userId: user.id, level: "moderate", source: "fallback" });
-      const names = async (query: string) => (await get(`/v1/orgs/${a.org.id}/engagement?${query}`, a.adminToken)).json().items.map((r: { name: string }) => r.name);
+      for (const { user } of extra)
+        await buildMemberEngagement(api.db, { orgId: a.org.id, userId: user.id, level: "moderate", source: "fallback" });
+      const names = async (query: string) =>
+        (await get(`/v1/orgs/${a.org.id}/engagement?${query}`, a.adminToken)).json().items.map((r: { name: string }) => r.name);
       expect(await names("level=at_risk")).toEqual(["Alpha Drifting"]);
       expect(await names("source=fallback")).toEqual(["Alpha P1", "Alpha P2", "Alpha P3"]);
       expect(await names("overridden=true")).toEqual([]);
@@ -65,7 +67,12 @@ describe("admin engagement routes", () => {
       expect(res.statusCode).toBe(400);
       const body = res.json();
       expect(body.error).toBe("bad_request");
-      expect(body.issues.map((i: { field: string }) => i.field).sort()).toEqual(["query.cursor", "query.level", "query.limit", "query.overridden"]);
+      expect(body.issues.map((i: { field: string }) => i.field).sort()).toEqual([
+        "query.cursor",
+        "query.level",
+        "query.limit",
+        "query.overridden",
+      ]);
     });
 
     it("answers 400 for a malformed organisation id in the path", async () => {
@@ -133,8 +140,24 @@ describe("admin engagement routes", () => {
         const run = await buildRun(api.db, { orgId: b.org.id, createdAt: daysAgo(5 - i) });
         await buildSnapshot(api.db, { orgId: b.org.id, userId, runId: run.id, level, createdAt: daysAgo(5 - i) });
       }
-      await buildOverrideHistory(api.db, { orgId: b.org.id, userId, action: "set", previousLevel: "at_risk", newLevel: "moderate", actorId: b.admin.id, createdAt: daysAgo(2) });
-      await buildOverrideHistory(api.db, { orgId: b.org.id, userId, action: "cleared", previousLevel: "moderate", newLevel: "at_risk", actorId: b.admin.id, createdAt: daysAgo(1) });
+      await buildOverrideHistory(api.db, {
+        orgId: b.org.id,
+        userId,
+        action: "set",
+        previousLevel: "at_risk",
+        newLevel: "moderate",
+        actorId: b.admin.id,
+        createdAt: daysAgo(2),
+      });
+      await buildOverrideHistory(api.db, {
+        orgId: b.org.id,
+        userId,
+        action: "cleared",
+        previousLevel: "moderate",
+        newLevel: "at_risk",
+        actorId: b.admin.id,
+        createdAt: daysAgo(1),
+      });
 
       const res = await get(`/v1/orgs/${b.org.id}/members/${userId}/engagement`, b.adminToken);
       expect(res.statusCode).toBe(200);

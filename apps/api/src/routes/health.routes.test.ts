@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildMember, buildMemberEngagement, buildOrg, buildRun } from "@engagement/db/testing";
 import { createRedis } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";
-import { buildServer } from "../server.ts";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../../test/harness.ts";
+import { buildServer } from "../server.ts";
 
 describe("health and metrics", () => {
   let api: TestApi;
@@ -22,7 +22,13 @@ describe("health and metrics", () => {
     // Port 1 on loopback: nothing listens there, so every command waits until the health check times out.
     const deadRedis = createRedis("redis://127.0.0.1:1", { lazyConnect: true, retryStrategy: () => 1000 });
     deadRedis.on("error", () => {});
-    const app = await buildServer({ db: api.db, queues: api.queues, redis: deadRedis, jwtSecret: TEST_JWT_SECRET, logger: createLogger("t", "silent") });
+    const app = await buildServer({
+      db: api.db,
+      queues: api.queues,
+      redis: deadRedis,
+      jwtSecret: TEST_JWT_SECRET,
+      logger: createLogger("t", "silent"),
+    });
     try {
       const res = await app.inject({ url: "/health" });
       expect(res.statusCode).toBe(503);
@@ -37,7 +43,14 @@ describe("health and metrics", () => {
     const org = await buildOrg(api.db);
     const { user } = await buildMember(api.db, org.id);
     await buildMemberEngagement(api.db, { orgId: org.id, userId: user.id, level: "at_risk", source: "llm" });
-    await buildRun(api.db, { orgId: org.id, status: "completed", llmCalls: 7, inputTokens: 1200, outputTokens: 300, errorDetails: { fallbackReasons: { rate_limited: 2 } } });
+    await buildRun(api.db, {
+      orgId: org.id,
+      status: "completed",
+      llmCalls: 7,
+      inputTokens: 1200,
+      outputTokens: 300,
+      errorDetails: { fallbackReasons: { rate_limited: 2 } },
+    });
     await buildRun(api.db, { orgId: org.id, status: "failed", errorDetails: { runError: "boom" } });
     await api.queues.orgRun.add("org-run", { runId: "00000000-0000-4000-8000-000000000001" }, { jobId: "metrics-probe" });
 

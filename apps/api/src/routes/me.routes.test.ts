@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { setOverride } from "@engagement/db";
 import { buildMember, buildMemberEngagement } from "@engagement/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
 describe("GET /v1/me/engagement", () => {

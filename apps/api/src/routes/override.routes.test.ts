@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildMember, buildMemberEngagement } from "@engagement/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
 describe("override routes", () => {
@@ -18,9 +18,19 @@ describe("override routes", () => {
   const put = (orgId: string, userId: string, token: string, payload: unknown) =>
     api.app.inject({ method: "PUT", url: url(orgId, userId), headers: bearer(token), payload: payload as object });
   const del = (orgId: string, userId: string, token: string, payload?: unknown) =>
-    api.app.inject({ method: "DELETE", url: url(orgId, userId), headers: bearer(token), ...(payload ? { payload: payload as object } : {}) });
+    api.app.inject({
+      method: "DELETE",
+      url: url(orgId, userId),
+      headers: bearer(token),
+      ...(payload ? { payload: payload as object } : {}),
+    });
   const history = async (orgId: string, userId: string, token = a.adminToken) =>
-    (await api.app.inject({ url: url(orgId, userId, "overrides"), headers: bearer(token) })).json().items as { action: string; note: string; previousLevel: string; newLevel: string }[];
+    (await api.app.inject({ url: url(orgId, userId, "overrides"), headers: bearer(token) })).json().items as {
+      action: string;
+      note: string;
+      previousLevel: string;
+      newLevel: string;
+    }[];
   const newClassifiedMember = async (level: "at_risk" | "moderate" = "at_risk") => {
     const { user } = await buildMember(api.db, a.org.id);
     await buildMemberEngagement(api.db, { orgId: a.org.id, userId: user.id, level });
@@ -30,9 +40,20 @@ describe("override routes", () => {
   it("PUT sets the level at once: the list, the detail and the member's own view all show it, and it is audited", async () => {
     const userId = a.drifting.id;
     const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const res = await put(a.org.id, userId, a.adminToken, { level: "highly_engaged", note: "  Runs the choir; attendance data is wrong  ", expiresAt });
+    const res = await put(a.org.id, userId, a.adminToken, {
+      level: "highly_engaged",
+      note: "  Runs the choir; attendance data is wrong  ",
+      expiresAt,
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ userId, action: "set", previousLevel: "at_risk", level: "highly_engaged", expiresAt, auditId: expect.any(String) });
+    expect(res.json()).toEqual({
+      userId,
+      action: "set",
+      previousLevel: "at_risk",
+      level: "highly_engaged",
+      expiresAt,
+      auditId: expect.any(String),
+    });
 
     const list = (await api.app.inject({ url: `/v1/orgs/${a.org.id}/engagement?overridden=true`, headers: bearer(a.adminToken) })).json();
     expect(list.items).toEqual([
@@ -40,14 +61,25 @@ describe("override routes", () => {
         userId,
         level: "highly_engaged",
         computedLevel: "at_risk",
-        override: expect.objectContaining({ level: "highly_engaged", note: "Runs the choir; attendance data is wrong", setBy: a.admin.id, expiresAt }),
+        override: expect.objectContaining({
+          level: "highly_engaged",
+          note: "Runs the choir; attendance data is wrong",
+          setBy: a.admin.id,
+          expiresAt,
+        }),
       }),
     ]);
     const me = (await api.app.inject({ url: `/v1/me/engagement?orgId=${a.org.id}`, headers: bearer(await a.memberToken(userId)) })).json();
     expect(me.label).toBe("Regular");
 
     expect(await history(a.org.id, userId)).toEqual([
-      expect.objectContaining({ action: "set", previousLevel: "at_risk", newLevel: "highly_engaged", note: "Runs the choir; attendance data is wrong", actorId: a.admin.id }),
+      expect.objectContaining({
+        action: "set",
+        previousLevel: "at_risk",
+        newLevel: "highly_engaged",
+        note: "Runs the choir; attendance data is wrong",
+        actorId: a.admin.id,
+      }),
     ]);
   });
 
@@ -78,14 +110,23 @@ describe("override routes", () => {
     ["note over 1000 characters", { level: "moderate", note: "x".repeat(1001) }, ["body.note"]],
     ["unknown level", { level: "gold", note: "ok" }, ["body.level"]],
     ["expiresAt in the past", { level: "moderate", note: "ok", expiresAt: "2020-01-01T00:00:00Z" }, ["body.expiresAt"]],
-    ["expiresAt over a year ahead", { level: "moderate", note: "ok", expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }, ["body.expiresAt"]],
+    [
+      "expiresAt over a year ahead",
+      { level: "moderate", note: "ok", expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString() },
+      ["body.expiresAt"],
+    ],
     ["expiresAt not a date-time", { level: "moderate", note: "ok", expiresAt: "next tuesday" }, ["body.expiresAt"]],
     ["three bad fields", { note: "", expiresAt: "yesterday" }, ["body.expiresAt", "body.level", "body.note"]],
   ])("PUT with %s → 400 listing the fields, and changes nothing", async (_case, payload, fields) => {
     const userId = await newClassifiedMember();
     const res = await put(a.org.id, userId, a.adminToken, payload);
     expect(res.statusCode).toBe(400);
-    expect(res.json().issues.map((i: { field: string }) => i.field).sort()).toEqual(fields);
+    expect(
+      res
+        .json()
+        .issues.map((i: { field: string }) => i.field)
+        .sort(),
+    ).toEqual(fields);
     expect(await history(a.org.id, userId)).toEqual([]);
     const row = await api.db.memberEngagement.findFirstOrThrow({ where: { orgId: a.org.id, userId } });
     expect(row.overrideLevel).toBeNull();

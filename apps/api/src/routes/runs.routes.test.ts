@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildRun, buildSnapshot } from "@engagement/db/testing";
 import { jobIds } from "@engagement/queue";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
 describe("run routes", () => {
@@ -25,7 +25,8 @@ describe("run routes", () => {
       headers: token ? bearer(token) : {},
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
-  const status = (orgId: string, runId: string, token: string) => api.app.inject({ url: `/v1/orgs/${orgId}/engagement/runs/${runId}`, headers: bearer(token) });
+  const status = (orgId: string, runId: string, token: string) =>
+    api.app.inject({ url: `/v1/orgs/${orgId}/engagement/runs/${runId}`, headers: bearer(token) });
 
   it("POST answers 202 with the run id, records a queued manual run and enqueues its org-run job", async () => {
     const res = await start(a.org.id, a.adminToken, { force: true });

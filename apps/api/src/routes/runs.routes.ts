@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
-import { bearer, iso, Level, OrgParams, Timestamp } from "../schemas/common.schemas.ts";
+import { bearer, iso, Level, OrgParams } from "../schemas/common.schemas.ts";
 import { RunHeadline } from "../schemas/engagement.schemas.ts";
 
 const StartRunBody = z.object({

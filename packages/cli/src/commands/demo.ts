@@ -79,7 +79,8 @@ export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> 
 }
 
 function startApp(app: "scheduler" | "worker", extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(resolve(ROOT, "node_modules/.bin/tsx"), [resolve(ROOT, `apps/${app}/src/main.ts`)], {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `apps/${app}/src/main.ts`)], {
+    cwd: ROOT,
     env: childEnv({ LOG_LEVEL: "warn", ...extraEnv }),
     stdio: ["ignore", "inherit", "inherit"],
   });

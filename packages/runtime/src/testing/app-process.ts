@@ -16,7 +16,10 @@ export interface AppProcess {
 }
 
 export function startApp(app: "scheduler" | "worker" | "api", env: Record<string, string>): AppProcess {
-  const child = spawn(resolve(ROOT, "node_modules/.bin/tsx"), [resolve(ROOT, `apps/${app}/src/main.ts`)], {
+  // node --import tsx rather than the tsx binary: the binary runs the app in a second process, so a SIGKILL
+  // would reach only the wrapper and leave the app running.
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `apps/${app}/src/main.ts`)], {
+    cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -46,8 +49,10 @@ export function startApp(app: "scheduler" | "worker" | "api", env: Record<string
       for (;;) {
         const found = logs.find(match);
         if (found) return found;
-        if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}) before the expected log:\n${JSON.stringify(logs, null, 1)}`);
-        if (Date.now() > deadline) throw new Error(`${app}: expected log line not seen in ${timeoutMs} ms:\n${JSON.stringify(logs, null, 1)}`);
+        if (child.exitCode !== null)
+          throw new Error(`${app} exited (${child.exitCode}) before the expected log:\n${JSON.stringify(logs, null, 1)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${app}: expected log line not seen in ${timeoutMs} ms:\n${JSON.stringify(logs, null, 1)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
