@@ -2,11 +2,11 @@
 // first, then close the queues, Redis and the database).
 import { createDb } from "@engagement/db";
 import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
-import { createLogger, installShutdown } from "@engagement/runtime";
+import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { loadApiEnv } from "./env.ts";
 import { buildServer } from "./server.ts";
 
-const env = loadApiEnv();
+const env = loadConfigOrExit(() => loadApiEnv());
 const logger = createLogger("api", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL);

@@ -1,19 +1,13 @@
 // The scheduler app: keeps the nightly job scheduler in Redis and runs the tick that enqueues one job per org.
 import { createDb } from "@engagement/db";
-import { catalog, closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
-import { createLogger, EnvError, installShutdown } from "@engagement/runtime";
+import { catalog, closeQueues, createQueues, createRedis, normalizePrefix, scheduledInstant } from "@engagement/queue";
+import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { type Job, Worker } from "bullmq";
-import { loadSchedulerEnv, type SchedulerEnv } from "./env.ts";
+import { loadSchedulerEnv } from "./env.ts";
 import { processNightly } from "./nightly.processor.ts";
 import { upsertNightlySchedule } from "./schedule.ts";
 
-let env: SchedulerEnv;
-try {
-  env = loadSchedulerEnv();
-} catch (err) {
-  console.error(err instanceof EnvError ? err.message : err);
-  process.exit(78);
-}
+const env = loadConfigOrExit(() => loadSchedulerEnv());
 
 const logger = createLogger("scheduler", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
@@ -22,10 +16,7 @@ const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const queues = createQueues(connection, prefix);
 
 const next = await upsertNightlySchedule(queues, env.NIGHTLY_CRON, env.NIGHTLY_TZ);
-logger.info(
-  { cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: new Date(next.timestamp + (next.opts.delay ?? 0)).toISOString() },
-  "nightly schedule set",
-);
+logger.info({ cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: scheduledInstant(next).toISOString() }, "nightly schedule set");
 
 const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
 worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));

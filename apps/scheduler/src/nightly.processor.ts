@@ -1,7 +1,7 @@
 // The nightly tick: one org run per organisation with active members. Job ids derive from the run, and the run
 // from (org, date), so two schedulers, a restart mid-enqueue or a retried tick all land on the same runs.
 import { type Db, listOrgIdsWithActiveMembers } from "@engagement/db";
-import { enqueueOrgRun, parsePayload, type Queues, runDateOf } from "@engagement/queue";
+import { enqueueOrgRun, parsePayload, type Queues, runDateOf, scheduledInstant } from "@engagement/queue";
 import type { Logger } from "@engagement/runtime";
 import type { Job } from "bullmq";
 
@@ -13,8 +13,7 @@ export interface NightlyOutcome {
 
 export async function processNightly(deps: { db: Db; queues: Queues; logger: Logger }, job: Job): Promise<NightlyOutcome> {
   const payload = parsePayload("scheduler", job.data);
-  // A scheduled job is created ahead of time with a delay; timestamp + delay is the instant it was due.
-  const runDate = payload.runDate ?? runDateOf(new Date(job.timestamp + (job.opts.delay ?? 0)));
+  const runDate = payload.runDate ?? runDateOf(scheduledInstant(job));
   const orgIds = await listOrgIdsWithActiveMembers(deps.db);
   for (const orgId of orgIds) {
     await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "scheduled", runDate });

@@ -1,21 +1,15 @@
 // The worker app: wires configuration, connections and processors. All logic lives in the processors and packages.
 import { createDb } from "@engagement/db";
-import type { Classifier } from "@engagement/engagement";
 import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
-import { createLogger, EnvError, installShutdown } from "@engagement/runtime";
+import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { classifierFromEnv } from "./classifier.ts";
-import { loadWorkerEnv, type WorkerEnv } from "./env.ts";
+import { loadWorkerEnv } from "./env.ts";
 import { createWorkers } from "./workers.ts";
 
-let env: WorkerEnv;
-let classifier: Classifier;
-try {
-  env = loadWorkerEnv();
-  classifier = classifierFromEnv(env);
-} catch (err) {
-  console.error(err instanceof EnvError ? err.message : err);
-  process.exit(78);
-}
+const { env, classifier } = loadConfigOrExit(() => {
+  const env = loadWorkerEnv();
+  return { env, classifier: classifierFromEnv(env) };
+});
 
 const logger = createLogger("worker", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });

@@ -26,3 +26,13 @@ export async function enqueueOrgRun(
 export function runDateOf(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
+
+/**
+ * The instant a job scheduler's job was due. BullMQ names those jobs `repeat:<schedulerId>:<dueMillis>`; the
+ * job's timestamp + delay is computed when it is created and can fall a few ms before the due instant, which
+ * at a midnight cron would give the previous day's date.
+ */
+export function scheduledInstant(job: { id?: string | undefined; timestamp: number; opts: { delay?: number | undefined } }): Date {
+  const due = /^repeat:.+:(\d+)$/.exec(job.id ?? "")?.[1];
+  return new Date(due ? Number(due) : job.timestamp + (job.opts.delay ?? 0));
+}

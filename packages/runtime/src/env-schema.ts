@@ -75,3 +75,17 @@ export function resolveClassifier(env: { ENGAGEMENT_CLASSIFIER: "auto" | "rules"
   if (env.ENGAGEMENT_CLASSIFIER === "auto") return env.ANTHROPIC_API_KEY ? "anthropic" : "rules";
   return env.ENGAGEMENT_CLASSIFIER;
 }
+
+/**
+ * Runs an app's configuration step; a configuration error ends the process with the message (naming the
+ * variables) and exit code 78 (EX_CONFIG) rather than a stack trace.
+ */
+export function loadConfigOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    console.error(err.message);
+    process.exit(78);
+  }
+}
