@@ -1,39 +1,12 @@
 // The real command line, spawned as a user runs it (tsx packages/cli/src/main.ts ... from the repository root):
 // exit codes, stdout/stderr contracts, and `seed` against a real PostgreSQL database.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { classifyWithRules, type EngagementSignals } from "@engagement/engagement";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
-const CLI_TIMEOUT_MS = 60_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with `args`, feeding `stdin`; the environment is the test's own plus `env`. */
-function cli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  // Jest's --experimental-vm-modules is not for the child.
-  const { NODE_OPTIONS: _jestOnly, ...inherited } = process.env;
-  return new Promise((done, fail) => {
-    const child = spawn(TSX, ["packages/cli/src/main.ts", ...args], { cwd: ROOT, env: { ...inherited, ...options.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
+import { CLI_TIMEOUT_MS, cli } from "./run-cli.ts";
 
 /** A steady long-standing member with moderate attendance; each case changes only what it is about. */
 function signals(overrides: Partial<EngagementSignals> = {}): EngagementSignals {
