@@ -43,8 +43,8 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
       limit(async () => {
         // After the first rate limit or failure no new calls start: they would only be refused as well.
         if (stopError) return;
-        const signals = EngagementSignals.parse(row.signals);
         try {
+          const signals = EngagementSignals.parse(row.signals);
           const result = await deps.classifier.classify(signals, signal ? { signal } : {});
           results.push(toMemberResult(row.userId, signals, result));
         } catch (err) {
@@ -53,7 +53,7 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
       }),
     ),
   );
-  await writeMemberResults(deps.db, runId, orgId, new Date(), results);
+  await writeMemberResults(deps.db, runId, orgId, run.asOf, results);
   const remaining = rows.filter((r) => !results.some((x) => x.userId === r.userId));
   const outcome = (fallback: number): ClassifyOutcome => ({
     outcome: "classified",
@@ -68,30 +68,38 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
   if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
     // An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts).
     const waitMs = err.retryAfterMs ?? 5_000;
-    await deps.queues.classify.rateLimit(waitMs);
+    // Both: the queue stops handing out classify jobs, and calls already queued inside running jobs wait too.
+    await Promise.all([deps.queues.classify.rateLimit(waitMs), deps.budget.pause(waitMs)]);
     if (job.attemptsStarted <= deps.settings.maxRateLimited) {
       log.warn({ waitMs, attemptsStarted: job.attemptsStarted, remaining: remaining.length }, "provider rate limit: chunk requeued");
       throw new RateLimitError();
     }
-    return outcome(await fallBack(deps, runId, orgId, remaining, "rate_limited"));
+    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, "rate_limited"));
   }
   if (isLlmTransientError(err)) {
     if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    return outcome(await fallBack(deps, runId, orgId, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
+    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
   }
   if (err instanceof LlmPermanentError) {
     log.error({ err }, "LLM request rejected; members get the rules result");
-    return outcome(await fallBack(deps, runId, orgId, remaining, `llm_rejected: ${err.message.slice(0, 120)}`));
+    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_rejected: ${err.message.slice(0, 120)}`));
   }
   // Aborted (shutdown or cancel) or unexpected: a normal failure, retried by BullMQ.
   throw err;
 }
 
-async function fallBack(deps: WorkerDeps, runId: string, orgId: string, rows: { userId: string; signals: unknown }[], reason: string) {
+async function fallBack(
+  deps: WorkerDeps,
+  runId: string,
+  orgId: string,
+  asOf: Date,
+  rows: { userId: string; signals: unknown }[],
+  reason: string,
+) {
   const results = rows.map((row) => {
     const signals = EngagementSignals.parse(row.signals);
     return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
   });
-  await writeMemberResults(deps.db, runId, orgId, new Date(), results);
+  await writeMemberResults(deps.db, runId, orgId, asOf, results);
   return results.length;
 }

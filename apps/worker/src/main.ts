@@ -1,20 +1,19 @@
 // The worker app: wires configuration, connections and processors. All logic lives in the processors and packages.
 import { createDb } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { closeQueues, createQueues, createRedis, createRequestBudget, normalizePrefix } from "@engagement/queue";
 import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { classifierFromEnv } from "./classifier.ts";
 import { loadWorkerEnv } from "./env.ts";
-import { createWorkers } from "./workers.ts";
+import { createWorkers, watchRunFailures } from "./workers.ts";
 
-const { env, classifier } = loadConfigOrExit(() => {
-  const env = loadWorkerEnv();
-  return { env, classifier: classifierFromEnv(env) };
-});
+const env = loadConfigOrExit(() => loadWorkerEnv());
+const connection = createRedis(env.REDIS_URL);
+const prefix = normalizePrefix(env.QUEUE_PREFIX);
+const budget = createRequestBudget(connection, prefix, env.LLM_RATE_MAX_REQUESTS, env.LLM_RATE_WINDOW_MS);
+const classifier = loadConfigOrExit(() => classifierFromEnv(env, budget));
 
 const logger = createLogger("worker", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
-const connection = createRedis(env.REDIS_URL);
-const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const queues = createQueues(connection, prefix);
 const settings = {
   classifyChunkSize: env.CLASSIFY_CHUNK_SIZE,
@@ -22,7 +21,7 @@ const settings = {
   maxRateLimited: env.CLASSIFY_MAX_RATE_LIMITED,
   skipRecentHours: env.SKIP_RECENT_HOURS,
 };
-const workers = createWorkers({ db, queues, classifier, logger, settings }, connection, prefix, {
+const workers = createWorkers({ db, queues, classifier, budget, logger, settings }, connection, prefix, {
   orgConcurrency: env.ORG_WORKER_CONCURRENCY,
   classifyConcurrency: env.CLASSIFY_WORKER_CONCURRENCY,
   rateMaxRequests: env.LLM_RATE_MAX_REQUESTS,
@@ -30,6 +29,7 @@ const workers = createWorkers({ db, queues, classifier, logger, settings }, conn
   lockDurationMs: env.JOB_LOCK_MS,
   stalledIntervalMs: env.STALLED_INTERVAL_MS,
 });
+const runFailures = watchRunFailures({ db, queues, classifier, budget, logger, settings }, connection, prefix);
 logger.info({ classifier: classifier.name, prefix, queues: workers.map((w) => w.name) }, "worker started");
 
 installShutdown(
@@ -38,6 +38,7 @@ installShutdown(
     // Stop taking jobs and let in-flight ones finish; past the deadline the process exits and BullMQ's stalled
     // check hands the unfinished jobs to another worker (their writes are idempotent).
     { name: "workers", run: () => Promise.all(workers.map((w) => w.close())) },
+    { name: "queue events", run: () => runFailures.close() },
     { name: "queues", run: () => closeQueues(queues) },
     { name: "redis", run: () => connection.quit() },
     { name: "database", run: () => db.$disconnect() },

@@ -4,6 +4,8 @@
 import type { MemberResult, MemberSignalsRow } from "@engagement/db";
 import { classifyWithRules, EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
 
+export const RECENT_SLACK_MS = 3_600_000;
+
 export interface Partition {
   carried: string[];
   decided: MemberResult[];
@@ -14,12 +16,14 @@ export function partitionMembers(
   rows: MemberSignalsRow[],
   opts: { asOf: Date; force: boolean; skipRecentHours: number; llm: boolean },
 ): Partition {
-  const recentSince = opts.asOf.getTime() - opts.skipRecentHours * 3_600_000;
+  // Results carry their run's asOf. Nightly runs start about 24 hours apart, give or take queueing, so the
+  // window is shortened by an hour: a member computed last night is always recomputed tonight.
+  const recentSince = opts.asOf.getTime() - opts.skipRecentHours * 3_600_000 + RECENT_SLACK_MS;
   const out: Partition = { carried: [], decided: [], toClassify: [] };
   for (const row of rows) {
     const computed = row.lastComputedAt?.getTime();
-    // Computed before this run began (at or before asOf) but within the window: keep it.
-    if (!opts.force && computed !== undefined && computed > recentSince && computed <= opts.asOf.getTime()) {
+    // Computed by an earlier run (strictly before this run's asOf) within the window: keep it.
+    if (!opts.force && computed !== undefined && computed > recentSince && computed < opts.asOf.getTime()) {
       out.carried.push(row.userId);
       continue;
     }

@@ -6,6 +6,7 @@
 // Every write is idempotent (snapshots are unique per member and run), so a retry or a crashed worker's
 // replacement simply repeats the step.
 import {
+  addExpiredOverrides,
   chunk,
   computeSignals,
   expireOverrides,
@@ -29,7 +30,6 @@ type Step = "prepare" | "finalize";
 interface OrgRunState {
   runId: string;
   step?: Step;
-  expiredOverrides?: number;
   classifyJobs?: number;
 }
 
@@ -76,7 +76,9 @@ async function prepare(
   const memberIds = await listActiveMemberIds(deps.db, orgId);
   const run = await startRun(deps.db, runId, asOfIfNew, memberIds.length);
   const asOf = run.asOf ?? asOfIfNew;
+  // Counted on the run as they happen: a repeated prepare finds nothing left to expire and adds 0.
   const expiredOverrides = await expireOverrides(deps.db, orgId, asOf);
+  if (expiredOverrides > 0) await addExpiredOverrides(deps.db, runId, expiredOverrides);
   const llm = deps.classifier.name !== "rules";
   const toClassify: string[] = [];
   let decided = 0;
@@ -85,7 +87,7 @@ async function prepare(
     const rows = await computeSignals(deps.db, orgId, asOf, ids);
     const part = partitionMembers(rows, { asOf, force, skipRecentHours: deps.settings.skipRecentHours, llm });
     carried += await writeCarried(deps.db, runId, orgId, part.carried);
-    decided += await writeMemberResults(deps.db, runId, orgId, new Date(), part.decided);
+    decided += await writeMemberResults(deps.db, runId, orgId, asOf, part.decided);
     toClassify.push(...part.toClassify);
     await job.updateProgress({ prepared: toClassify.length + part.decided.length + part.carried.length, total: memberIds.length });
   }
@@ -103,7 +105,7 @@ async function prepare(
     { members: memberIds.length, carried, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
     "run prepared",
   );
-  return { expiredOverrides, classifyJobs: chunks.length };
+  return { classifyJobs: chunks.length };
 }
 
 async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string, log: WorkerDeps["logger"]): Promise<OrgRunOutcome> {
@@ -122,9 +124,9 @@ async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string
       const signals = EngagementSignals.parse(row.signals);
       return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
     });
-    await writeMemberResults(deps.db, runId, orgId, new Date(), results);
+    await writeMemberResults(deps.db, runId, orgId, asOf, results);
   }
-  const final = await finalizeRun(deps.db, runId, { expiredOverrides: state.expiredOverrides ?? 0 });
+  const final = await finalizeRun(deps.db, runId);
   log.info(
     { members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls },
     "run finalized",

@@ -1,7 +1,8 @@
 // The worker processes: one BullMQ Worker per queue this app consumes, typed from the job catalog so a queue
 // without a processor does not compile.
-import { catalog, type JobKind } from "@engagement/queue";
-import { type Job, Worker, type WorkerOptions } from "bullmq";
+import { failRun } from "@engagement/db";
+import { catalog, type JobKind, runIdOfJob } from "@engagement/queue";
+import { type Job, QueueEvents, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
 import type { WorkerDeps } from "./deps.ts";
@@ -34,6 +35,25 @@ export interface WorkerTuning {
 export function classifyLimiter(chunkSize: number, maxRequests: number, windowMs: number): { max: number; duration: number } {
   const budget = Math.max(maxRequests - chunkSize, Math.ceil(maxRequests / 2), 1);
   return { max: 1, duration: Math.ceil((chunkSize * windowMs) / budget) };
+}
+
+/**
+ * A run whose org job failed for good must not stay "running": the processor marks it failed on its last
+ * attempt, but a job failed by BullMQ's stalled-job check never reaches the processor, so the queue's events
+ * are watched too (failRun leaves finished runs alone, so both paths may fire).
+ */
+export function watchRunFailures(deps: WorkerDeps, connection: Redis, prefix: string): QueueEvents {
+  const events = new QueueEvents(catalog.orgRun.queue, { connection: connection.duplicate(), prefix });
+  events.on("failed", ({ jobId, failedReason }) => {
+    const runId = runIdOfJob(jobId);
+    if (!runId) return;
+    failRun(deps.db, runId, failedReason).then(
+      (r) => r.count && deps.logger.error({ runId, jobId, failedReason }, "org run failed"),
+      (err) => deps.logger.error({ runId, err }, "could not mark run failed"),
+    );
+  });
+  events.on("error", (err) => deps.logger.error({ err }, "queue events error"));
+  return events;
 }
 
 export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: string, tuning: WorkerTuning): Worker[] {

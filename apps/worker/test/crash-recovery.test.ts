@@ -20,8 +20,10 @@ describe("a worker killed mid-run", () => {
     // Kill once the run is well under way but not finished.
     const deadline = Date.now() + 30_000;
     for (;;) {
+      // Once the LLM has judged some members: classify jobs are in flight and the org job waits on them.
       snapshotsAtKill = await p.t.db.engagementSnapshot.count({ where: { runId } });
-      if (snapshotsAtKill >= 30) break;
+      const judged = await p.t.db.engagementSnapshot.count({ where: { runId, source: "llm" } });
+      if (judged >= 5) break;
       if (app.child.exitCode !== null || Date.now() > deadline) {
         throw new Error(`worker process never got going (exit ${app.child.exitCode}): ${JSON.stringify(app.logs)}`);
       }
@@ -38,7 +40,7 @@ describe("a worker killed mid-run", () => {
     expect(run!.status).toBe("completed");
   }, 70_000);
 
-  it("leaves no member missing or doubled", async () => {
+  it("leaves no member missing or doubled, and repeats at most the calls that were in flight", async () => {
     const snapshots = await p.t.db.engagementSnapshot.findMany({ where: { runId }, select: { userId: true } });
     expect(snapshots.map((s) => s.userId).sort()).toEqual(memberIds);
     const current = await p.t.db.memberEngagement.findMany({ where: { runId }, select: { userId: true } });
@@ -46,5 +48,8 @@ describe("a worker killed mid-run", () => {
     const run = await p.t.db.engagementRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run.membersTotal).toBe(80);
     expect(run.countHighlyEngaged + run.countModerate + run.countAtRisk + run.countNew + run.countInactive).toBe(80);
+    // Members already written are skipped on the retry; only the killed jobs' unfinished calls are paid again
+    // (at most 4 jobs in flight x 5 members each).
+    expect(p.fake.stats().answered - run.llmCalls).toBeLessThanOrEqual(20);
   });
 });

@@ -5,7 +5,7 @@ import { generateSeed, getRun, insertSeedOrg } from "@engagement/db";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
 import { createClassifier } from "@engagement/engagement";
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
-import { closeQueues, createQueues, createRedis, enqueueOrgRun, type Queues } from "@engagement/queue";
+import { closeQueues, createQueues, createRedis, createRequestBudget, enqueueOrgRun, type Queues } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -36,18 +36,27 @@ export const FAST_TUNING: WorkerTuning = {
 
 export async function createPipeline(
   label: string,
-  opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings> } = {},
+  opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings>; budget?: { max: number; windowMs: number } } = {},
 ): Promise<Pipeline> {
   const t = await createTestDatabase(label);
   const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
   const connection = createRedis(TEST_REDIS_URL);
   const prefix = `{test-${label}-${randomBytes(4).toString("hex")}}`;
   const queues = createQueues(connection, prefix);
-  const classifier = createClassifier({ kind: "anthropic", apiKey: "test-key", baseURL: fake.url, timeoutMs: 5000, maxRetries: 0 });
+  const budget = createRequestBudget(connection, prefix, opts.budget?.max ?? 2000, opts.budget?.windowMs ?? 1000);
+  const classifier = createClassifier({
+    kind: "anthropic",
+    apiKey: "test-key",
+    baseURL: fake.url,
+    timeoutMs: 5000,
+    maxRetries: 0,
+    beforeRequest: (signal) => budget.acquire(signal),
+  });
   const deps: WorkerDeps = {
     db: t.db,
     queues,
     classifier,
+    budget,
     logger: createLogger("worker-test", "silent"),
     settings: { classifyChunkSize: 5, classifyChunkConcurrency: 3, maxRateLimited: 50, skipRecentHours: 24, ...opts.settings },
   };

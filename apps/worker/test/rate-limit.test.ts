@@ -38,7 +38,8 @@ describe("a 429 storm from the provider", () => {
     const reqs = p.fake.requests;
     for (const [i, r] of reqs.entries()) {
       if (r.status !== 429) continue;
-      const retryAfterMs = 1000; // the fake answers whole seconds, at least 1
+      const retryAfterMs = (r.retryAfterSeconds ?? Number.NaN) * 1000;
+      expect(retryAfterMs).toBeGreaterThanOrEqual(1000);
       // Calls already in flight when the 429 arrived may still land a moment later; none may start after that.
       const later = reqs.slice(i + 1).filter((x) => x.at > r.at + 150 && x.at < r.at + retryAfterMs - 50);
       expect(later).toEqual([]);

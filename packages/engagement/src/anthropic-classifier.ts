@@ -29,6 +29,11 @@ export interface AnthropicClassifierConfig {
    */
   maxRetries?: number;
   thresholds?: Partial<RubricThresholds>;
+  /**
+   * Awaited before every Messages API request, retries included: the worker waits here for the provider's
+   * shared request budget (and any retry-after pause) so that the limit holds across processes.
+   */
+  beforeRequest?: (signal: AbortSignal | undefined) => Promise<void>;
   /** Called when an answer is not used (before the retry or the fallback), e.g. to log the detail. */
   onAttemptFailed?: (info: { attempt: number; reason: FallbackReason; detail: string }) => void;
 }
@@ -58,6 +63,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
 
   async function callOnce(body: ReturnType<typeof buildClassificationRequest>, signal: AbortSignal | undefined) {
     try {
+      await config.beforeRequest?.(signal);
       return await client.messages.create(body, { signal: signal ?? null, timeout: timeoutMs });
     } catch (error) {
       throw toLlmError(error);

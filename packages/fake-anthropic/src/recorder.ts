@@ -16,6 +16,8 @@ export interface RecordedRequest {
   status?: number;
   fault?: FaultKind;
   durationMs?: number;
+  /** The retry-after the answer carried (429s), in seconds. */
+  retryAfterSeconds?: number;
 }
 
 export interface FakeAnthropicStats {

@@ -241,6 +241,7 @@ class FakeAnthropicServer implements FakeAnthropic {
       "request-id": entry.requestId,
     });
     res.end(json);
+    if (headers["retry-after"]) entry.retryAfterSeconds = Number(headers["retry-after"]);
     this.recorder.answered(entry, status, this.now());
     this.options.onResponse?.(entry);
   }

@@ -5,7 +5,7 @@
 //
 // Payloads carry ids only, never names or emails: Redis is not where personal data lives. New payload fields
 // must be optional so that jobs queued by an older version still validate.
-import type { JobsOptions } from "bullmq";
+import { type JobsOptions, UnrecoverableError } from "bullmq";
 import { z } from "zod";
 
 export const QUEUE_NAMES = {
@@ -75,7 +75,8 @@ export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayl
   return result.data as JobPayload<K>;
 }
 
-export class InvalidPayloadError extends Error {
+/** Unrecoverable: BullMQ fails the job at once instead of retrying a payload that will never parse. */
+export class InvalidPayloadError extends UnrecoverableError {
   constructor(
     readonly kind: JobKind,
     detail: string,

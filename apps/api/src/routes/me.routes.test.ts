@@ -52,7 +52,7 @@ describe("GET /v1/me/engagement", () => {
     expect((await me(a.org.id)).statusCode).toBe(401);
   });
 
-  it("answers 400 without or with a malformed orgId", async () => {
+  it("answers 400 without an orgId, and 403 for an orgId that is not the token's (malformed or not)", async () => {
     const token = await a.memberToken(a.steady.id);
     const missing = await me(undefined, token);
     expect(missing.statusCode).toBe(400);

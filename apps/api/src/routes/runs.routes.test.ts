@@ -38,7 +38,18 @@ describe("run routes", () => {
     expect(job?.data).toEqual({ runId });
   });
 
+  it("POST answers 409 with the active run's id while one is queued, creating nothing", async () => {
+    const before = await api.db.engagementRun.findMany({ where: { orgId: a.org.id } });
+    expect(before.some((r) => r.status === "queued")).toBe(true);
+    const res = await start(a.org.id, a.adminToken, { force: true });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: "run_in_progress", runId: before.find((r) => r.status === "queued")?.id });
+    expect(await api.db.engagementRun.count({ where: { orgId: a.org.id } })).toBe(before.length);
+  });
+
   it("POST works without a body, and for an operator on any organisation", async () => {
+    // The earlier runs are done (no worker runs in this test); a new one may start.
+    await api.db.engagementRun.updateMany({ where: { orgId: a.org.id }, data: { status: "completed" } });
     expect((await start(a.org.id, a.adminToken)).statusCode).toBe(202);
     expect((await start(b.org.id, operator)).statusCode).toBe(202);
   });

@@ -43,12 +43,21 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
           security: bearer,
           params: OrgParams,
           body: StartRunBody.nullish(),
-          response: { 202: z.object({ runId: z.uuid() }), ...errorResponses(400, 401, 403, 404) },
+          response: {
+            202: z.object({ runId: z.uuid() }),
+            409: z.object({ error: z.literal("run_in_progress"), message: z.string(), runId: z.uuid() }),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
       async (req, reply) => {
         const { orgId } = req.params;
         const run = await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "manual", force: req.body?.force ?? false });
+        if (run.alreadyActive) {
+          return reply
+            .code(409)
+            .send({ error: "run_in_progress", message: "a run of this organisation is queued or running", runId: run.runId });
+        }
         req.log.info({ orgId, runId: run.runId, jobId: run.jobId, sub: req.auth?.sub }, "manual run enqueued");
         return reply.code(202).send({ runId: run.runId });
       },

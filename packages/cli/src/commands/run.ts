@@ -35,7 +35,11 @@ export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
       console.error("run: note: no worker is connected; the runs wait until one starts (pnpm dev:worker).");
     }
     const runs = [];
-    for (const orgId of orgIds) runs.push(await enqueueOrgRun(db, queues, { orgId, trigger: "manual", force: args.force }));
+    for (const orgId of orgIds) {
+      const run = await enqueueOrgRun(db, queues, { orgId, trigger: "manual", force: args.force });
+      if (run.alreadyActive) console.error(`run: org ${orgId} already has run ${run.runId} in progress; following that one`);
+      runs.push(run);
+    }
     if (!args.wait) {
       if (args.json) console.log(JSON.stringify(runs, null, 2));
       else for (const r of runs) console.log(`enqueued run ${r.runId} for org ${r.orgId}`);

@@ -24,7 +24,7 @@ export function inputsFingerprint(signals: object, judge: string): string {
   return createHash("sha256").update(JSON.stringify(signals)).update("\0").update(judge).digest("hex").slice(0, 32);
 }
 
-/** Stores results of one run; returns how many members were new to the run (the rest were already written). */
+/** Stores results of one run, stamped with the run's asOf; returns how many members were new to the run (the rest were already written). */
 export async function writeMemberResults(db: Db, runId: string, orgId: string, computedAt: Date, results: MemberResult[]): Promise<number> {
   if (results.length === 0) return 0;
   const col = <T>(f: (r: MemberResult) => T) => results.map(f);
@@ -64,6 +64,8 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
         input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
         cache_read_tokens = EXCLUDED.cache_read_tokens, cache_write_tokens = EXCLUDED.cache_write_tokens,
         computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id, updated_at = now()
+      -- A late write from an older run never replaces a newer run's result.
+      WHERE member_engagements.computed_at <= EXCLUDED.computed_at
       RETURNING 1
     )
     SELECT count(*)::int AS n FROM snap`;

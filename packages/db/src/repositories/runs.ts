@@ -70,7 +70,7 @@ export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProg
 }
 
 /** Closes the run: counts per level and source, LLM calls, tokens and fallback reasons, all from its snapshots. */
-export async function finalizeRun(db: Db, runId: string, extra: { expiredOverrides?: number; error?: string } = {}) {
+export async function finalizeRun(db: Db, runId: string, extra: { error?: string } = {}) {
   const byLevel = await db.engagementSnapshot.groupBy({ by: ["level"], where: { runId }, _count: { _all: true } });
   const bySource = await db.engagementSnapshot.groupBy({ by: ["source"], where: { runId }, _count: { _all: true } });
   const byReason = await db.engagementSnapshot.groupBy({
@@ -103,14 +103,26 @@ export async function finalizeRun(db: Db, runId: string, extra: { expiredOverrid
       cacheWriteTokens: sums._sum.cacheWriteTokens ?? 0,
       errors,
       errorDetails: { fallbackReasons, ...(extra.error ? { runError: extra.error } : {}) },
-      ...(extra.expiredOverrides !== undefined ? { expiredOverrides: extra.expiredOverrides } : {}),
     },
   });
 }
 
+/** Marks an unfinished run failed; a run already completed or failed stays as it is. */
 export async function failRun(db: Db, runId: string, error: string) {
-  return db.engagementRun.update({
-    where: { id: runId },
-    data: { status: "failed", finishedAt: new Date(), errors: { increment: 1 }, errorDetails: { runError: error } },
+  return db.engagementRun.updateMany({
+    where: { id: runId, status: { in: ["queued", "running"] } },
+    data: { status: "failed", finishedAt: new Date(), errors: { increment: 1 }, errorDetails: { runError: error.slice(0, 300) } },
+  });
+}
+
+export async function addExpiredOverrides(db: Db, runId: string, count: number) {
+  await db.engagementRun.update({ where: { id: runId }, data: { expiredOverrides: { increment: count } } });
+}
+
+/** A manual or scheduled run of the org not yet finished (created in the last 6 hours: older ones are stale). */
+export async function findActiveRun(db: Db, orgId: string) {
+  return db.engagementRun.findFirst({
+    where: { orgId, status: { in: ["queued", "running"] }, createdAt: { gt: new Date(Date.now() - 6 * 3_600_000) } },
+    orderBy: { createdAt: "desc" },
   });
 }
