@@ -5,27 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { classifyWithRules, type EngagementSignals } from "@engagement/engagement";
+import { buildSignals } from "@engagement/engagement/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI_TIMEOUT_MS, cli } from "./run-cli.ts";
 
-/** A steady long-standing member with moderate attendance; each case changes only what it is about. */
-function signals(overrides: Partial<EngagementSignals> = {}): EngagementSignals {
-  return {
-    tenureDays: 400,
-    orgEvents30: 4,
-    orgEvents90: 10,
-    orgEvents180: 20,
-    attended30: 1,
-    attended90: 3,
-    attended180: 5,
-    registered90: 4,
-    noShows90: 1,
-    upcomingRegistrations: 1,
-    lastAttendedDaysAgo: 10,
-    previousLevel: "moderate",
-    ...overrides,
-  };
-}
+// buildSignals: a steady long-standing member with moderate attendance; each case changes only what it is about.
+const signals = buildSignals;
 
 const newMember = signals({ tenureDays: 5, previousLevel: null });
 const inactiveMember = signals({
