@@ -12,6 +12,7 @@ import { createAnthropicClassifier, DEFAULT_ANTHROPIC_MODEL } from "../src/anthr
 import type { ClassificationResult } from "../src/classification-result.ts";
 import { isFactsDecided } from "../src/rubric.ts";
 import { classifyWithRules } from "../src/rules-classifier.ts";
+import { realAnthropicKey } from "./env.ts";
 import { loadHistories } from "./histories.ts";
 import { type LoadedHistory, loadHistorySignals } from "./load-signals.ts";
 import { accuracy, accuracyTables, pct, table } from "./metrics.ts";
@@ -24,7 +25,7 @@ if (values.classifier !== "rules" && values.classifier !== "anthropic") {
   process.exit(2);
 }
 // This script is a developer tool run from a shell; like the CLI it reads its own two variables here.
-const realKey = process.env.ANTHROPIC_API_KEY;
+const realKey = realAnthropicKey;
 if (values.real && !realKey) {
   console.error("--real needs ANTHROPIC_API_KEY");
   process.exit(2);

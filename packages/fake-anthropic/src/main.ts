@@ -2,6 +2,7 @@
 //   tsx src/main.ts [--port 4010] [--host 127.0.0.1] [--latency 300 | --latency 200-800] [--rpm 50] [--api-key k]
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { fakeServerEnv } from "./env.ts";
 import { startFakeAnthropic } from "./server.ts";
 
 const Latency = z
@@ -32,11 +33,11 @@ function readConfig() {
   });
   // Flags win over the environment so a one-off run can override a shared .env.
   const parsed = Config.safeParse({
-    port: values.port ?? process.env.PORT,
-    host: values.host ?? process.env.FAKE_ANTHROPIC_HOST,
-    latency: values.latency ?? process.env.FAKE_ANTHROPIC_LATENCY_MS,
-    rpm: values.rpm ?? process.env.FAKE_ANTHROPIC_RPM,
-    apiKey: values["api-key"] ?? process.env.FAKE_ANTHROPIC_API_KEY,
+    port: values.port ?? fakeServerEnv.port,
+    host: values.host ?? fakeServerEnv.host,
+    latency: values.latency ?? fakeServerEnv.latency,
+    rpm: values.rpm ?? fakeServerEnv.rpm,
+    apiKey: values["api-key"] ?? fakeServerEnv.apiKey,
   });
   if (!parsed.success) {
     const names: Record<string, string> = {

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inheritedEnv } from "./env.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -20,7 +21,7 @@ export function startApp(app: "scheduler" | "worker" | "api", env: Record<string
   // would reach only the wrapper and leave the app running.
   const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `apps/${app}/src/main.ts`)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    env: { ...inheritedEnv(), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
