@@ -7,7 +7,8 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
   let runs: Awaited<ReturnType<typeof waitForRuns>>;
 
   beforeAll(async () => {
-    p = await createPipeline("e2e", { fake: { latencyMs: [5, 20] } });
+    // The real minimum cacheable prefix of Haiku 4.5: the system prompt and tool must clear it to be cached.
+    p = await createPipeline("e2e", { fake: { latencyMs: [5, 20], minCacheableTokens: 4096 } });
     orgs = await seedOrgs(p, 3, 40); // weekly club, monthly association, paused society
     p.startWorkers();
     const enqueued = [];
@@ -63,6 +64,16 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
     // Facts-decided levels never come from the model.
     const llmLevels = await p.t.db.engagementSnapshot.findMany({ where: { source: "llm" }, select: { level: true }, distinct: ["level"] });
     for (const { level } of llmLevels) expect(["highly_engaged", "moderate", "at_risk"]).toContain(level);
+  });
+
+  it("reads the system prompt and tool from the prompt cache after the first call", () => {
+    const llmRuns = runs.filter((r) => r.llmCalls > 0);
+    const totals = llmRuns.reduce((a, r) => ({ read: a.read + r.cacheReadTokens, write: a.write + r.cacheWriteTokens }), {
+      read: 0,
+      write: 0,
+    });
+    expect(totals.write).toBeGreaterThan(4096);
+    expect(totals.read).toBeGreaterThan(totals.write * 5);
   });
 
   it("sends no names, emails or member ids to the LLM", () => {

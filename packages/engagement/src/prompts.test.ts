@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { CLASSIFICATION_TOOL_DESCRIPTION, CLASSIFICATION_TOOL_INPUT_SCHEMA } from "./classification-tool.ts";
 import { buildSystemPrompt, buildUserMessage, pickSignals } from "./prompts.ts";
 import { DEFAULT_THRESHOLDS, resolveThresholds } from "./rubric.ts";
 import { buildSignals } from "./testing/build-signals.ts";
@@ -66,5 +67,18 @@ describe("buildSystemPrompt", () => {
 
   it("is identical for every member, so it can be cached", () => {
     expect(buildSystemPrompt(resolveThresholds())).toBe(prompt);
+  });
+
+  it("with the tool definition, is longer than Haiku's minimum cacheable prefix (4,096 tokens at 4 characters each)", () => {
+    const tool = JSON.stringify(CLASSIFICATION_TOOL_INPUT_SCHEMA) + CLASSIFICATION_TOOL_DESCRIPTION;
+    expect((prompt.length + tool.length) / 4).toBeGreaterThan(4096);
+  });
+
+  it("carries worked examples that follow the rubric and some that depart from it with a reason", () => {
+    const examples = prompt.match(/^Example \d+\./gm) ?? [];
+    expect(examples.length).toBeGreaterThanOrEqual(30);
+    expect(prompt).toMatch(/Judgement: follow the suggestion: highly_engaged/);
+    expect(prompt).toMatch(/Judgement: depart from the suggestion: moderate\. Why: .{20,}/);
+    expect(prompt).toMatch(/Judgement: depart from the suggestion: highly_engaged\. Why: .{20,}/);
   });
 });

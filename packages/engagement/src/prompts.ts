@@ -1,6 +1,7 @@
 import { CLASSIFICATION_TOOL_NAME } from "./classification-tool.ts";
 import type { EngagementLevel } from "./levels.ts";
 import { MEMBER_DENIED_TERMS } from "./member-language.ts";
+import { buildWorkedExamples } from "./prompt-examples.ts";
 import type { RubricThresholds } from "./rubric.ts";
 import { EngagementSignals } from "./signals.ts";
 import { ADMIN_EXPLANATION_MAX, MEMBER_EXPLANATION_MAX } from "./templates.ts";
@@ -26,6 +27,8 @@ Rubric (evaluated in order; the first match wins). Rules 1-3 have already been a
 6. Otherwise moderate.
 
 rubricSuggestion is what these rules decided. Choose one of highly_engaged, moderate or at_risk. Follow the suggestion unless the whole picture argues otherwise: weigh the trend (30 vs 90 vs 180 days), no-shows against registrations, recency of the last attendance, and upcoming registrations. A rule that fires on a technicality (for example a single long gap in an otherwise steady record) may be overruled; when you depart from the suggestion, say why in adminExplanation.
+
+${buildWorkedExamples(t)}
 
 Answer only by calling the ${CLASSIFICATION_TOOL_NAME} tool.
 - adminExplanation (at most ${ADMIN_EXPLANATION_MAX} characters) is for staff: cite the numbers the decision rests on.

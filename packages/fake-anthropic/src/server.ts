@@ -20,6 +20,8 @@ export interface FakeAnthropicOptions {
   rateLimit?: RateLimitOptions;
   /** How long the "slow" fault holds a request; default 70 000 ms, past a typical client timeout. */
   slowMs?: number;
+  /** Prefixes shorter than this many tokens are not cached (the real minimum is model-specific); default 0. */
+  minCacheableTokens?: number;
   /** `retry-after` seconds sent by the "rate_limited" fault; default 1. */
   faultRetryAfterSeconds?: number;
   /** Clock for the prompt cache TTL, the rate window and recorded times; lets a test skip ahead. */
@@ -79,7 +81,7 @@ class FakeAnthropicServer implements FakeAnthropic {
     private readonly options: FakeAnthropicOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.cache = new PromptCache(this.now);
+    this.cache = new PromptCache(this.now, options.minCacheableTokens ?? 0);
     this.limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit, this.now) : null;
   }
 

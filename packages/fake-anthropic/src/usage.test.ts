@@ -61,3 +61,22 @@ describe("PromptCache", () => {
     expect(usage.cache_creation.ephemeral_5m_input_tokens).toBe(0);
   });
 });
+
+describe("minimum cacheable prefix", () => {
+  it("does not cache a marked prefix shorter than the minimum, and caches one above it", () => {
+    const request = (text: string) =>
+      ({
+        model: "claude-haiku-5-5",
+        max_tokens: 100,
+        system: [{ type: "text", text, cache_control: { type: "ephemeral" } }],
+        messages: [{ role: "user", content: "hi" }],
+      }) as unknown as Parameters<PromptCache["usage"]>[0];
+    const cache = new PromptCache(() => 1_000, 1024);
+    const short = request("x".repeat(1000 * 4));
+    expect(cache.usage(short, 1).cache_creation_input_tokens).toBe(0);
+    expect(cache.usage(short, 1).cache_read_input_tokens).toBe(0);
+    const long = request("y".repeat(1100 * 4));
+    expect(cache.usage(long, 1).cache_creation_input_tokens).toBe(1100);
+    expect(cache.usage(long, 1).cache_read_input_tokens).toBe(1100);
+  });
+});
