@@ -1,13 +1,11 @@
 // Prometheus metrics, computed at scrape time from the database (the record of what ran) and from BullMQ's
 // job counts, so every API replica reports the same numbers and nothing is lost on restart. Counters
 // (_total) are sums over stored runs. Counts only: no names, ids or texts.
-import type { Db } from "@engagement/db";
+import { type Db, readEngagementMetrics } from "@engagement/db";
 import type { Queues } from "@engagement/queue";
 
 const RUN_STATUSES = ["queued", "running", "completed", "failed"] as const;
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
-/** The fallback reason the worker records when a chunk was sent back by 429s too often (see classify.processor). */
-const RATE_LIMITED_REASON = "rate_limited";
 
 export interface Sample {
   labels?: Record<string, string>;
@@ -38,57 +36,51 @@ export function renderPrometheus(metrics: Metric[]): string {
 }
 
 export async function collectMetrics(db: Db, queues: Queues): Promise<Metric[]> {
-  const [runs, members, sums, rateLimitedRuns, queueCounts] = await Promise.all([
-    db.engagementRun.groupBy({ by: ["status"], _count: { _all: true } }),
-    db.memberEngagement.groupBy({ by: ["source", "level"], _count: { _all: true } }),
-    db.engagementRun.aggregate({
-      _sum: { llmCalls: true, inputTokens: true, outputTokens: true, cacheReadTokens: true, cacheWriteTokens: true },
-    }),
-    db.engagementRun.findMany({
-      where: { errorDetails: { path: ["fallbackReasons", RATE_LIMITED_REASON], gt: 0 } },
-      select: { errorDetails: true },
-    }),
+  const [m, queueCounts] = await Promise.all([
+    readEngagementMetrics(db),
     Promise.all(Object.values(queues).map(async (q) => ({ queue: q.name, counts: await q.getJobCounts(...QUEUE_STATES) }))),
   ]);
-  const rateLimited = rateLimitedRuns.reduce((sum, r) => {
-    const reasons = (r.errorDetails as { fallbackReasons?: Record<string, unknown> } | null)?.fallbackReasons;
-    return sum + Number(reasons?.[RATE_LIMITED_REASON] ?? 0);
-  }, 0);
   return [
     {
       name: "engagement_runs",
       help: "Engagement runs by status.",
       type: "gauge",
-      samples: RUN_STATUSES.map((status) => ({ labels: { status }, value: runs.find((r) => r.status === status)?._count._all ?? 0 })),
+      samples: RUN_STATUSES.map((status) => ({ labels: { status }, value: m.runsByStatus.get(status) ?? 0 })),
     },
     {
       name: "engagement_members_classified",
       help: "Members with a current engagement, by source and computed level.",
       type: "gauge",
-      samples: members.map((m) => ({ labels: { source: m.source, level: m.level }, value: m._count._all })),
+      samples: m.membersBySourceAndLevel.map((x) => ({ labels: { source: x.source, level: x.level }, value: x.count })),
     },
     {
       name: "engagement_llm_calls_total",
       help: "Messages API calls made by all runs.",
       type: "counter",
-      samples: [{ value: sums._sum.llmCalls ?? 0 }],
+      samples: [{ value: m.llmCalls }],
     },
     {
       name: "engagement_llm_tokens_total",
       help: "Tokens used by all runs, by kind.",
       type: "counter",
       samples: [
-        { labels: { kind: "input" }, value: sums._sum.inputTokens ?? 0 },
-        { labels: { kind: "output" }, value: sums._sum.outputTokens ?? 0 },
-        { labels: { kind: "cache_read" }, value: sums._sum.cacheReadTokens ?? 0 },
-        { labels: { kind: "cache_write" }, value: sums._sum.cacheWriteTokens ?? 0 },
+        { labels: { kind: "input" }, value: m.tokens.input },
+        { labels: { kind: "output" }, value: m.tokens.output },
+        { labels: { kind: "cache_read" }, value: m.tokens.cacheRead },
+        { labels: { kind: "cache_write" }, value: m.tokens.cacheWrite },
       ],
+    },
+    {
+      name: "engagement_llm_rate_limited_total",
+      help: "Times a classify job was sent back to wait by a 429/529 answer (retry-after).",
+      type: "counter",
+      samples: [{ value: m.rateLimitedResponses }],
     },
     {
       name: "engagement_llm_rate_limited_members_total",
       help: "Members given the rules result because the provider kept answering 429 (from run error details).",
       type: "counter",
-      samples: [{ value: rateLimited }],
+      samples: [{ value: m.rateLimitedFallbacks }],
     },
     {
       name: "engagement_queue_jobs",

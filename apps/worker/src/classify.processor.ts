@@ -4,7 +4,7 @@
 //                using an attempt; after maxRateLimited such returns its members get the rules (fallback).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
-import { computeSignals, getRun, type MemberResult, membersDoneInRun, writeMemberResults } from "@engagement/db";
+import { computeSignals, countRateLimitedResponse, getRun, type MemberResult, membersDoneInRun, writeMemberResults } from "@engagement/db";
 import {
   classifyWithRules,
   EngagementSignals,
@@ -69,7 +69,7 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
     // An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts).
     const waitMs = err.retryAfterMs ?? 5_000;
     // Both: the queue stops handing out classify jobs, and calls already queued inside running jobs wait too.
-    await Promise.all([deps.queues.classify.rateLimit(waitMs), deps.budget.pause(waitMs)]);
+    await Promise.all([deps.queues.classify.rateLimit(waitMs), deps.budget.pause(waitMs), countRateLimitedResponse(deps.db, runId)]);
     if (job.attemptsStarted <= deps.settings.maxRateLimited) {
       log.warn({ waitMs, attemptsStarted: job.attemptsStarted, remaining: remaining.length }, "provider rate limit: chunk requeued");
       throw new RateLimitError();

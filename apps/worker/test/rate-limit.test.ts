@@ -25,6 +25,9 @@ describe("a 429 storm from the provider", () => {
   it("completes the run with every member classified by the LLM", async () => {
     expect(run.status).toBe("completed");
     expect(p.fake.stats().rateLimited).toBeGreaterThan(0);
+    // Each 429 that stopped a chunk is on the run (several calls of one chunk may meet 429s at once).
+    expect(run.rateLimitedResponses).toBeGreaterThan(0);
+    expect(run.rateLimitedResponses).toBeLessThanOrEqual(p.fake.stats().rateLimited);
     expect(run.countsBySource).not.toHaveProperty("fallback");
     expect(await p.t.db.engagementSnapshot.count({ where: { runId: run.id } })).toBe(60);
   });

@@ -5,6 +5,7 @@ export type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from ".
 export { applyMigrations, diffMigrationsToSchema } from "./migrations.ts";
 export * from "./repositories/engagement-read.ts";
 export * from "./repositories/engagement-writes.ts";
+export * from "./repositories/metrics.ts";
 export * from "./repositories/overrides.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/signals.ts";

@@ -49,6 +49,7 @@ describe("health and metrics", () => {
       llmCalls: 7,
       inputTokens: 1200,
       outputTokens: 300,
+      rateLimitedResponses: 5,
       errorDetails: { fallbackReasons: { rate_limited: 2 } },
     });
     await buildRun(api.db, { orgId: org.id, status: "failed", errorDetails: { runError: "boom" } });
@@ -66,6 +67,7 @@ describe("health and metrics", () => {
         "engagement_llm_calls_total 7",
         'engagement_llm_tokens_total{kind="input"} 1200',
         'engagement_llm_tokens_total{kind="output"} 300',
+        "engagement_llm_rate_limited_total 5",
         "engagement_llm_rate_limited_members_total 2",
         'engagement_queue_jobs{queue="engagement-org-run",state="waiting"} 1',
         'engagement_queue_jobs{queue="engagement-classify",state="waiting"} 0',

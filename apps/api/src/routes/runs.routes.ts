@@ -28,6 +28,7 @@ const RunDetail = RunHeadline.extend({
     errors: z.number().int(),
     errorDetails: z.record(z.string(), z.unknown()).describe("fallback reasons with counts, and a run-level error if any"),
     expiredOverrides: z.number().int(),
+    rateLimitedResponses: z.number().int().describe("times a classify job was sent back by a 429/529"),
   }),
 });
 
@@ -106,6 +107,7 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
             errors: run.errors,
             errorDetails: (run.errorDetails ?? {}) as Record<string, unknown>,
             expiredOverrides: run.expiredOverrides,
+            rateLimitedResponses: run.rateLimitedResponses,
           },
         };
       },

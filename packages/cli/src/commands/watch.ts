@@ -58,6 +58,7 @@ export async function runSummaries(db: Db, runIds: string[]) {
     errors: r.errors,
     errorDetails: r.errorDetails,
     expiredOverrides: r.expiredOverrides,
+    rateLimitedResponses: r.rateLimitedResponses,
     durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
   }));
 }

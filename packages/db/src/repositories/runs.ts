@@ -126,3 +126,8 @@ export async function findActiveRun(db: Db, orgId: string) {
     orderBy: { createdAt: "desc" },
   });
 }
+
+/** One more 429/529 met by the run's classify jobs (counted as it happens, for the run summary and metrics). */
+export async function countRateLimitedResponse(db: Db, runId: string) {
+  await db.engagementRun.update({ where: { id: runId }, data: { rateLimitedResponses: { increment: 1 } } });
+}

@@ -154,7 +154,7 @@ export async function buildMemberEngagement(db: Db, fields: EngagementFields) {
 export async function buildRun(
   db: Db,
   fields: { orgId: string; status?: RunStatus; trigger?: RunTrigger; runKey?: string; membersTotal?: number; createdAt?: Date } & Partial<
-    Record<"llmCalls" | "inputTokens" | "outputTokens" | "errors", number>
+    Record<"llmCalls" | "inputTokens" | "outputTokens" | "errors" | "rateLimitedResponses", number>
   > & { errorDetails?: Prisma.InputJsonObject; countsBySource?: Record<string, number> },
 ) {
   const { orgId, status, trigger, runKey, errorDetails, countsBySource, ...rest } = fields;
