@@ -106,7 +106,8 @@ describe("API process", () => {
     const operator = await signToken(SECRET, { sub: "ops", role: "operator" }, 600);
     const login = await fetch(`${base}/admin/queues?token=${operator}`, { redirect: "manual" });
     expect(login.status).toBe(303);
-    await new Promise((r) => setTimeout(r, 100));
+    // The request line is logged after the response is sent: wait for it rather than for a fixed time.
+    for (let i = 0; i < 100 && !log.includes("/admin/queues?token="); i++) await new Promise((r) => setTimeout(r, 20));
     expect(log).toContain('"url":"/admin/queues?token=[redacted]"');
     expect(log).not.toContain(operator);
     expect(log).not.toContain(token);
