@@ -20,12 +20,19 @@ export async function seedCommand(databaseUrl: string, args: SeedArgs, log: (lin
     let i = 0;
     // Dates are relative to the start of today (UTC): the same seed gives the same data all day.
     const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    // Two organisations in flight: one is generated (CPU, this process) while the other is inserted (PostgreSQL).
+    const inFlight = new Set<Promise<void>>();
     for (const org of generateSeed({ ...args, now: today })) {
-      await insertSeedOrg(db, org);
-      registrations += org.registrations.length;
-      i++;
-      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Kseeding ${bar(i, args.orgs)} ${i}/${args.orgs} orgs`);
+      const insert: Promise<void> = insertSeedOrg(db, org).then(() => {
+        inFlight.delete(insert);
+        registrations += org.registrations.length;
+        i++;
+        if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2Kseeding ${bar(i, args.orgs)} ${i}/${args.orgs} orgs`);
+      });
+      inFlight.add(insert);
+      if (inFlight.size >= 2) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     if (process.stderr.isTTY) process.stderr.write("\n");
     log(
       `seeded ${args.orgs} organisations x ${args.members} members, ${registrations} registrations in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${args.seed})`,
