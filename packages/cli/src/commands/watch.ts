@@ -65,6 +65,12 @@ export async function runSummaries(db: Db, runIds: string[]) {
 
 export type RunSummary = Awaited<ReturnType<typeof runSummaries>>[number];
 
+/** All input tokens, and the share served from the prompt cache (billed at a tenth of the price). */
+function inputTokens(t: { input: number; cacheRead: number; cacheWrite: number }): string {
+  const all = t.input + t.cacheRead + t.cacheWrite;
+  return all === 0 ? "0" : `${all.toLocaleString("en-US")} (${Math.round((100 * t.cacheRead) / all)}%)`;
+}
+
 export function summaryTable(summaries: RunSummary[]): string {
   const src = (s: RunSummary, k: string) => s.bySource[k] ?? 0;
   const rows = summaries.map((s) => [
@@ -78,7 +84,7 @@ export function summaryTable(summaries: RunSummary[]): string {
     s.levels.inactive,
     `${src(s, "rules")}/${src(s, "llm")}/${src(s, "fallback")}/${src(s, "carried")}`,
     s.llmCalls,
-    s.tokens.input + s.tokens.cacheRead,
+    inputTokens(s.tokens),
     s.errors,
     s.durationMs === null ? "-" : `${(s.durationMs / 1000).toFixed(1)}s`,
   ]);
@@ -94,7 +100,11 @@ export function summaryTable(summaries: RunSummary[]): string {
     total((s) => s.levels.inactive),
     `${total((s) => src(s, "rules"))}/${total((s) => src(s, "llm"))}/${total((s) => src(s, "fallback"))}/${total((s) => src(s, "carried"))}`,
     total((s) => s.llmCalls),
-    total((s) => s.tokens.input + s.tokens.cacheRead),
+    inputTokens({
+      input: total((s) => s.tokens.input),
+      cacheRead: total((s) => s.tokens.cacheRead),
+      cacheWrite: total((s) => s.tokens.cacheWrite),
+    }),
     total((s) => s.errors),
     "",
   ]);
@@ -110,7 +120,7 @@ export function summaryTable(summaries: RunSummary[]): string {
       "inactive",
       "rules/llm/fallback/carried",
       "llm calls",
-      "input tokens",
+      "input tokens (cached)",
       "errors",
       "time",
     ],
