@@ -13,10 +13,12 @@ export interface NightlyOutcome {
 
 export async function processNightly(deps: { db: Db; queues: Queues; logger: Logger }, job: Job): Promise<NightlyOutcome> {
   const payload = parsePayload("scheduler", job.data);
-  const runDate = payload.runDate ?? runDateOf(scheduledInstant(job));
+  // A scheduled tick's runs take its cron instant as asOf; a tick added by hand (demo, CLI) runs as of its start.
+  const dueAt = payload.runDate ? undefined : scheduledInstant(job);
+  const runDate = payload.runDate ?? runDateOf(dueAt as Date);
   const orgIds = await listOrgIdsWithActiveMembers(deps.db);
   for (const orgId of orgIds) {
-    await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "scheduled", runDate });
+    await enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "scheduled", runDate, ...(dueAt ? { asOf: dueAt } : {}) });
   }
   deps.logger.info({ runDate, orgs: orgIds.length, jobId: job.id }, "nightly runs enqueued");
   return { outcome: "enqueued", runDate, orgs: orgIds.length };

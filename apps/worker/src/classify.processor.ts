@@ -49,6 +49,8 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
           results.push(toMemberResult(row.userId, signals, result));
         } catch (err) {
           stopError ??= err;
+          // Pause every worker at once: sibling calls of this chunk may run for seconds before the chunk stops.
+          if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) void deps.budget.pause(rateLimitWaitMs(err));
         }
       }),
     ),
@@ -66,8 +68,7 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
 
   const err = stopError;
   if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
-    // An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts).
-    const waitMs = err.retryAfterMs ?? 5_000;
+    const waitMs = rateLimitWaitMs(err);
     // Both: the queue stops handing out classify jobs, and calls already queued inside running jobs wait too.
     await Promise.all([deps.queues.classify.rateLimit(waitMs), deps.budget.pause(waitMs), countRateLimitedResponse(deps.db, runId)]);
     if (job.attemptsStarted <= deps.settings.maxRateLimited) {
@@ -102,4 +103,9 @@ async function fallBack(
   });
   await writeMemberResults(deps.db, runId, orgId, asOf, results);
   return results.length;
+}
+
+/** An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts). */
+function rateLimitWaitMs(err: LlmRateLimitedError | LlmOverloadedError): number {
+  return err.retryAfterMs ?? 5_000;
 }

@@ -26,6 +26,11 @@ describe("partitionMembers", () => {
     expect(partitionMembers([row("a", 0)], opts).carried).toEqual([]);
   });
 
+  it("keeps the slack to a quarter of a short window (SKIP_RECENT_HOURS=1 still skips)", () => {
+    expect(partitionMembers([row("a", 30 * 60_000)], { ...opts, skipRecentHours: 1 }).carried).toEqual(["a"]);
+    expect(partitionMembers([row("a", 50 * 60_000)], { ...opts, skipRecentHours: 1 }).carried).toEqual([]);
+  });
+
   it("--force recomputes recent members", () => {
     expect(partitionMembers([row("a", HOUR)], { ...opts, force: true }).carried).toEqual([]);
   });

@@ -16,9 +16,11 @@ export function partitionMembers(
   rows: MemberSignalsRow[],
   opts: { asOf: Date; force: boolean; skipRecentHours: number; llm: boolean },
 ): Partition {
-  // Results carry their run's asOf. Nightly runs start about 24 hours apart, give or take queueing, so the
-  // window is shortened by an hour: a member computed last night is always recomputed tonight.
-  const recentSince = opts.asOf.getTime() - opts.skipRecentHours * 3_600_000 + RECENT_SLACK_MS;
+  // Results carry their run's asOf, and a scheduled run's asOf is its cron instant: nightly runs are a day
+  // apart (23 or 25 hours across a daylight-saving change in a local time zone). The window is shortened by
+  // an hour (at most a quarter of it) so a member computed last night is always recomputed tonight.
+  const windowMs = opts.skipRecentHours * 3_600_000;
+  const recentSince = opts.asOf.getTime() - windowMs + Math.min(RECENT_SLACK_MS, windowMs / 4);
   const out: Partition = { carried: [], decided: [], toClassify: [] };
   for (const row of rows) {
     const computed = row.lastComputedAt?.getTime();

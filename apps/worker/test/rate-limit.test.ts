@@ -2,8 +2,9 @@ import { maxInWindow } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
 
-// The provider allows 6 requests per second; the workers are configured for 10 per second, so 429s come.
-const PROVIDER = { requests: 6, windowMs: 1000 };
+// The provider allows 4 requests per second; the workers are configured for 10 per second (the job limiter
+// then starts a 6-member chunk every 1.2 s, about 5 requests per second), so 429s come.
+const PROVIDER = { requests: 4, windowMs: 1000 };
 const CONFIGURED = { rateMaxRequests: 10, rateWindowMs: 1000 };
 
 describe("a 429 storm from the provider", () => {
@@ -11,9 +12,12 @@ describe("a 429 storm from the provider", () => {
   let run: Awaited<ReturnType<typeof waitForRuns>>[number];
 
   beforeAll(async () => {
+    // Chunks of 6 with 3 calls in flight: calls wait inside running jobs, so a 429 must stop those too; the
+    // shared request budget gets the configured limit, as in the worker app.
     p = await createPipeline("storm", {
       fake: { rateLimit: PROVIDER, latencyMs: 5 },
-      settings: { classifyChunkSize: 3, classifyChunkConcurrency: 3 },
+      settings: { classifyChunkSize: 6, classifyChunkConcurrency: 3 },
+      budget: { max: CONFIGURED.rateMaxRequests, windowMs: CONFIGURED.rateWindowMs },
     });
     const [org] = await seedOrgs(p, 1, 60);
     p.startWorkers({ classifyConcurrency: 4, ...CONFIGURED });

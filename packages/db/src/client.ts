@@ -13,3 +13,6 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
 }
 
 export type Db = ReturnType<typeof createDb>;
+
+/** The client inside db.$transaction(async (tx) => ...): repositories that may run in one accept Db | DbTx. */
+export type DbTx = Parameters<Parameters<Db["$transaction"]>[0]>[0];

@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbOptions } from "./client.ts";
+export { createDb, type Db, type DbOptions, type DbTx } from "./client.ts";
 export * from "./database.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from "./generated/prisma/enums.ts";

@@ -4,7 +4,7 @@
 // Haiku 4.5), and without these examples the prefix is about 1,000 tokens, so every call would pay full price.
 
 import type { JudgedLevel } from "./levels.ts";
-import { evaluateRubric, type RubricThresholds } from "./rubric.ts";
+import { DEFAULT_THRESHOLDS, evaluateRubric, type RubricThresholds } from "./rubric.ts";
 import type { EngagementSignals } from "./signals.ts";
 
 type Spec = Partial<EngagementSignals> & { judge?: JudgedLevel; why?: string };
@@ -236,8 +236,13 @@ function compact(s: EngagementSignals): string {
 
 /** The examples section of the system prompt: signals, the rubric's suggestion, and the judgement with reasons. */
 export function buildWorkedExamples(thresholds: RubricThresholds): string {
+  // The hand-written departures reason with the default thresholds (30, 45 days, 3 events...): with an
+  // organisation's own thresholds they could contradict the rubric, so then every example follows it.
+  const defaults = (Object.keys(DEFAULT_THRESHOLDS) as (keyof RubricThresholds)[]).every((k) => thresholds[k] === DEFAULT_THRESHOLDS[k]);
   const lines = SPECS.map((spec, i) => {
-    const { judge, why, ...fields } = spec;
+    const { judge: handJudge, why: handWhy, ...fields } = spec;
+    const judge = defaults ? handJudge : undefined;
+    const why = defaults ? handWhy : undefined;
     const signals: EngagementSignals = { ...BASE, ...fields };
     const rubric = evaluateRubric(signals, thresholds);
     const level = judge ?? rubric.level;

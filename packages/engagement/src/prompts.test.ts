@@ -74,6 +74,12 @@ describe("buildSystemPrompt", () => {
     expect((prompt.length + tool.length) / 4).toBeGreaterThan(4096);
   });
 
+  it("keeps only rubric-following examples when an organisation overrides thresholds (the departures reason with the defaults)", () => {
+    const custom = buildSystemPrompt(resolveThresholds({ atRiskAfterDays: 60 }));
+    expect(custom).not.toContain("Judgement: depart");
+    expect(custom.match(/^Example \d+\./gm)?.length).toBeGreaterThanOrEqual(30);
+  });
+
   it("carries worked examples that follow the rubric and some that depart from it with a reason", () => {
     const examples = prompt.match(/^Example \d+\./gm) ?? [];
     expect(examples.length).toBeGreaterThanOrEqual(30);

@@ -120,7 +120,7 @@ export function evaluateRubric(signals: EngagementSignals, overrides?: Partial<R
   }
 
   return decided("moderate", "default_moderate", [
-    `Attended ${s.attended90} of ${s.orgEvents90} events in the last 90 days, with no sign of decline.`,
+    `Attended ${s.attended90} of ${s.orgEvents90} events in the last 90 days (${prior90(s)} in the 90 days before); no at-risk rule fired.`,
   ]);
 }
 

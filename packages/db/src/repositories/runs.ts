@@ -1,7 +1,7 @@
 // Engagement runs: one per organisation per night (run_key "scheduled:YYYY-MM-DD") or per manual request.
 // Counts are derived from the run's snapshots, so a retried job can never double-count.
 import { randomUUID } from "node:crypto";
-import type { Db } from "../client.ts";
+import type { Db, DbTx } from "../client.ts";
 import type { RunTrigger } from "../generated/prisma/enums.ts";
 
 export const scheduledRunKey = (runDate: string) => `scheduled:${runDate}`;
@@ -12,10 +12,13 @@ export const manualRunKey = () => `manual:${randomUUID()}`;
  * INSERT ... ON CONFLICT DO NOTHING rather than Prisma's upsert, which reads then writes and so fails with a
  * unique violation when two callers race.
  */
-export async function createOrGetRun(db: Db, input: { orgId: string; runKey: string; trigger: RunTrigger; force?: boolean }) {
+export async function createOrGetRun(
+  db: Db | DbTx,
+  input: { orgId: string; runKey: string; trigger: RunTrigger; force?: boolean; asOf?: Date | null },
+) {
   await db.$executeRaw`
-    INSERT INTO engagement_runs (org_id, run_key, trigger, force)
-    VALUES (${input.orgId}::uuid, ${input.runKey}, ${input.trigger}::"RunTrigger", ${input.force ?? false})
+    INSERT INTO engagement_runs (org_id, run_key, trigger, force, as_of)
+    VALUES (${input.orgId}::uuid, ${input.runKey}, ${input.trigger}::"RunTrigger", ${input.force ?? false}, ${input.asOf ?? null}::timestamptz)
     ON CONFLICT (org_id, run_key) DO NOTHING`;
   return db.engagementRun.findUniqueOrThrow({ where: { orgId_runKey: { orgId: input.orgId, runKey: input.runKey } } });
 }
@@ -34,12 +37,16 @@ export async function getRun(db: Db, runId: string) {
   return db.engagementRun.findUnique({ where: { id: runId } });
 }
 
-/** Marks the run started (first attempt only: a retry keeps the original asOf so all members share it). */
+/**
+ * Marks the run started (first attempt only). asOf is kept when already set — a scheduled run's is its cron
+ * instant, so nightly runs are exactly a day apart however late a worker starts them — and a retry keeps the
+ * original, so all members of a run share it.
+ */
 export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: number) {
-  await db.engagementRun.updateMany({
-    where: { id: runId, status: "queued" },
-    data: { status: "running", asOf, startedAt: new Date(), membersTotal },
-  });
+  await db.$executeRaw`
+    UPDATE engagement_runs
+    SET status = 'running', as_of = coalesce(as_of, ${asOf}::timestamptz), started_at = now(), members_total = ${membersTotal}
+    WHERE id = ${runId}::uuid AND status = 'queued'`;
   return db.engagementRun.findUniqueOrThrow({ where: { id: runId } });
 }
 
@@ -108,7 +115,7 @@ export async function finalizeRun(db: Db, runId: string, extra: { error?: string
 }
 
 /** Marks an unfinished run failed; a run already completed or failed stays as it is. */
-export async function failRun(db: Db, runId: string, error: string) {
+export async function failRun(db: Db | DbTx, runId: string, error: string) {
   return db.engagementRun.updateMany({
     where: { id: runId, status: { in: ["queued", "running"] } },
     data: { status: "failed", finishedAt: new Date(), errors: { increment: 1 }, errorDetails: { runError: error.slice(0, 300) } },
@@ -119,12 +126,25 @@ export async function addExpiredOverrides(db: Db, runId: string, count: number) 
   await db.engagementRun.update({ where: { id: runId }, data: { expiredOverrides: { increment: count } } });
 }
 
-/** A manual or scheduled run of the org not yet finished (created in the last 6 hours: older ones are stale). */
-export async function findActiveRun(db: Db, orgId: string) {
-  return db.engagementRun.findFirst({
-    where: { orgId, status: { in: ["queued", "running"] }, createdAt: { gt: new Date(Date.now() - 6 * 3_600_000) } },
-    orderBy: { createdAt: "desc" },
-  });
+/** Runs of the org not yet finished, newest first. */
+export async function findActiveRuns(db: Db | DbTx, orgId: string) {
+  return db.engagementRun.findMany({ where: { orgId, status: { in: ["queued", "running"] } }, orderBy: { createdAt: "desc" } });
+}
+
+/**
+ * Runs `fn` holding a per-organisation lock (a transaction-scoped advisory lock), so that two requests for a
+ * manual run of the same organisation cannot both see "no active run" and both create one. `fn` must use the
+ * transaction client it is given: waiting requests each hold a pooled connection, and a second connection
+ * taken inside the lock could wait for them for ever.
+ */
+export async function withOrgRunLock<T>(db: Db, orgId: string, fn: (tx: DbTx) => Promise<T>): Promise<T> {
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`engagement-run:${orgId}`}))`;
+      return fn(tx);
+    },
+    { timeout: 30_000 },
+  );
 }
 
 /** One more 429/529 met by the run's classify jobs (counted as it happens, for the run summary and metrics). */

@@ -1,0 +1,49 @@
+// A run whose org job fails for good is marked failed even when the failure happens outside the processor
+// (BullMQ's stalled-job check, another process): the worker watches the queue's events.
+import { createOrGetRun } from "@engagement/db";
+import { buildOrg } from "@engagement/db/testing";
+import { catalog, jobIds } from "@engagement/queue";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { Worker } from "bullmq";
+import { watchRunFailures } from "../src/workers.ts";
+import { createPipeline, type Pipeline } from "./harness.ts";
+
+describe("watchRunFailures", () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await createPipeline("runfail");
+  });
+  afterAll(async () => p.close());
+
+  it("marks the run failed when its org job fails for good elsewhere, and leaves finished runs alone", async () => {
+    const org = await buildOrg(p.t.db);
+    const run = await createOrGetRun(p.t.db, { orgId: org.id, runKey: "manual:lost", trigger: "manual" });
+    const done = await createOrGetRun(p.t.db, { orgId: org.id, runKey: "manual:done", trigger: "manual" });
+    await p.t.db.engagementRun.update({ where: { id: done.id }, data: { status: "completed" } });
+
+    const events = watchRunFailures(p.deps, p.connection, p.prefix);
+    await events.waitUntilReady();
+    // Not our processor: a stand-in for a failure the processor never sees.
+    const crashing = new Worker(
+      catalog.orgRun.queue,
+      async () => {
+        throw new Error("job stalled more than allowable limit");
+      },
+      { connection: p.connection, prefix: p.prefix },
+    );
+    try {
+      for (const r of [run, done]) await p.queues.orgRun.add("org-run", { runId: r.id }, { jobId: jobIds.orgRun(r.id), attempts: 1 });
+      const deadline = Date.now() + 10_000;
+      while ((await p.t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } })).status !== "failed" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const failed = await p.t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } });
+      expect(failed.status).toBe("failed");
+      expect(failed.errorDetails).toMatchObject({ runError: "job stalled more than allowable limit" });
+      expect((await p.t.db.engagementRun.findUniqueOrThrow({ where: { id: done.id } })).status).toBe("completed");
+    } finally {
+      await crashing.close();
+      await events.close();
+    }
+  });
+});
