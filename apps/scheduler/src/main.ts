@@ -15,13 +15,11 @@ const connection = createRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const queues = createQueues(connection, prefix);
 
-const next = await upsertNightlySchedule(queues, env.NIGHTLY_CRON, env.NIGHTLY_TZ);
-logger.info({ cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: scheduledInstant(next).toISOString() }, "nightly schedule set");
-
 const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
 worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));
 worker.on("error", (err) => logger.error({ err }, "scheduler worker error"));
 
+// Signal handlers before anything is announced: a SIGTERM during start-up still shuts down cleanly.
 installShutdown(
   logger,
   [
@@ -32,3 +30,6 @@ installShutdown(
   ],
   env.SHUTDOWN_TIMEOUT_MS,
 );
+
+const next = await upsertNightlySchedule(queues, env.NIGHTLY_CRON, env.NIGHTLY_TZ);
+logger.info({ cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ, nextRunAt: scheduledInstant(next).toISOString() }, "nightly schedule set");

@@ -30,7 +30,6 @@ const workers = createWorkers({ db, queues, classifier, budget, logger, settings
   stalledIntervalMs: env.STALLED_INTERVAL_MS,
 });
 const runFailures = watchRunFailures({ db, queues, classifier, budget, logger, settings }, connection, prefix);
-logger.info({ classifier: classifier.name, prefix, queues: workers.map((w) => w.name) }, "worker started");
 
 installShutdown(
   logger,
@@ -45,3 +44,5 @@ installShutdown(
   ],
   env.SHUTDOWN_TIMEOUT_MS,
 );
+
+logger.info({ classifier: classifier.name, prefix, queues: workers.map((w) => w.name) }, "worker started");
