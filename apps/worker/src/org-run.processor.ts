@@ -6,7 +6,6 @@
 // Every write is idempotent (snapshots are unique per member and run), so a retry or a crashed worker's
 // replacement simply repeats the step.
 import {
-  addExpiredOverrides,
   chunk,
   computeSignals,
   expireOverrides,
@@ -76,9 +75,8 @@ async function prepare(
   const memberIds = await listActiveMemberIds(deps.db, orgId);
   const run = await startRun(deps.db, runId, asOfIfNew, memberIds.length);
   const asOf = run.asOf ?? asOfIfNew;
-  // Counted on the run as they happen: a repeated prepare finds nothing left to expire and adds 0.
-  const expiredOverrides = await expireOverrides(deps.db, orgId, asOf);
-  if (expiredOverrides > 0) await addExpiredOverrides(deps.db, runId, expiredOverrides);
+  // Counted on the run in the same statement: a repeated prepare finds nothing left to expire and adds 0.
+  const expiredOverrides = await expireOverrides(deps.db, orgId, asOf, runId);
   const llm = deps.classifier.name !== "rules";
   const toClassify: string[] = [];
   let decided = 0;

@@ -57,6 +57,8 @@ describe("overrides, the 24-hour skip and --force in the batch", () => {
     expect(byUser.get(expiring)!.overrideLevel).toBeNull();
     const audit = await p.t.db.engagementOverrideHistory.findMany({ where: { orgId, userId: expiring } });
     expect(audit).toEqual([expect.objectContaining({ action: "expired", previousLevel: "inactive", actorId: null })]);
+    const runs = await p.t.db.engagementRun.findMany({ where: { orgId }, select: { expiredOverrides: true } });
+    expect(runs.reduce((sum, r) => sum + r.expiredOverrides, 0)).toBe(1);
   });
 
   it("--force recomputes everyone, storing the computed level beside an active override", async () => {

@@ -150,8 +150,13 @@ export async function clearOverride(
  * (actor null: the system did it) per member. One statement, so the clear and its audit commit together; the
  * row locks it takes make a concurrent setOverride either wait for it or be seen by it. Returns the count.
  */
-export async function expireOverrides(db: Db, orgId: string, now: Date): Promise<number> {
-  return db.$executeRaw`
+/**
+ * Clears the organisation's overrides whose expiry has passed, with an "expired" audit row each (no actor);
+ * returns how many. With `runId`, the run's expired_overrides count grows in the same statement, so a crash
+ * cannot clear overrides without counting them.
+ */
+export async function expireOverrides(db: Db, orgId: string, now: Date, runId: string | null = null): Promise<number> {
+  const rows = await db.$queryRaw<{ n: number }[]>`
     WITH expired AS (
       SELECT id, user_id, org_id, level, override_level, override_expires_at
       FROM member_engagements
@@ -167,11 +172,19 @@ export async function expireOverrides(db: Db, orgId: string, now: Date): Promise
       FROM expired e
       WHERE me.id = e.id
       RETURNING me.id
+    ), audit AS (
+      INSERT INTO engagement_override_history (user_id, org_id, action, previous_level, new_level, note, actor_id, expires_at, created_at)
+      SELECT e.user_id, e.org_id, 'expired', e.override_level, e.level, NULL, NULL, e.override_expires_at, clock_timestamp()
+      FROM expired e
+      JOIN cleared c ON c.id = e.id
+      RETURNING 1
+    ), counted AS (
+      UPDATE engagement_runs SET expired_overrides = expired_overrides + (SELECT count(*) FROM audit)
+      WHERE id = ${runId}::uuid
+      RETURNING 1
     )
-    INSERT INTO engagement_override_history (user_id, org_id, action, previous_level, new_level, note, actor_id, expires_at, created_at)
-    SELECT e.user_id, e.org_id, 'expired', e.override_level, e.level, NULL, NULL, e.override_expires_at, clock_timestamp()
-    FROM expired e
-    JOIN cleared c ON c.id = e.id`;
+    SELECT (SELECT count(*) FROM audit)::int AS n`;
+  return rows[0]?.n ?? 0;
 }
 
 export interface OverrideHistoryEntry {

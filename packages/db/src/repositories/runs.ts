@@ -122,10 +122,6 @@ export async function failRun(db: Db | DbTx, runId: string, error: string) {
   });
 }
 
-export async function addExpiredOverrides(db: Db, runId: string, count: number) {
-  await db.engagementRun.update({ where: { id: runId }, data: { expiredOverrides: { increment: count } } });
-}
-
 /** Runs of the org not yet finished, newest first. */
 export async function findActiveRuns(db: Db | DbTx, orgId: string) {
   return db.engagementRun.findMany({ where: { orgId, status: { in: ["queued", "running"] } }, orderBy: { createdAt: "desc" } });
