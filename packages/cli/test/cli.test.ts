@@ -5,24 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { classifyWithRules, type EngagementSignals } from "@engagement/engagement";
-import { buildSignals } from "@engagement/engagement/testing";
+import { buildSignals, SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CLI_TIMEOUT_MS, cli } from "./run-cli.ts";
 
-// buildSignals: a steady long-standing member with moderate attendance; each case changes only what it is about.
-const signals = buildSignals;
-
-const newMember = signals({ tenureDays: 5, previousLevel: null });
-const inactiveMember = signals({
-  attended30: 0,
-  attended90: 0,
-  attended180: 0,
-  registered90: 0,
-  noShows90: 0,
-  upcomingRegistrations: 0,
-  lastAttendedDaysAgo: null,
-});
-const regularMember = signals();
+// One member per case the rules decide differently: a new joiner, one who stopped coming, a steady regular.
+const newMember = SIGNALS_BY_LEVEL.new;
+const inactiveMember = SIGNALS_BY_LEVEL.inactive;
+const regularMember = buildSignals();
 const batch = [newMember, inactiveMember, regularMember];
 
 const rulesRow = (s: EngagementSignals) => {
