@@ -4,20 +4,21 @@
 //                using an attempt; after maxRateLimited such returns its members get the rules (fallback).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
-import { computeSignals, countRateLimitedResponse, getRun, type MemberResult, membersDoneInRun, writeMemberResults } from "@engagement/db";
 import {
-  classifyWithRules,
-  EngagementSignals,
-  isLlmTransientError,
-  LlmOverloadedError,
-  LlmPermanentError,
-  LlmRateLimitedError,
-} from "@engagement/engagement";
+  computeSignals,
+  countRateLimitedResponse,
+  getRun,
+  type MemberResult,
+  type MemberSignalsRow,
+  membersDoneInRun,
+  writeMemberResults,
+} from "@engagement/db";
+import { EngagementSignals, isLlmTransientError, LlmOverloadedError, LlmPermanentError, LlmRateLimitedError } from "@engagement/engagement";
 import { parsePayload } from "@engagement/queue";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
 import pLimit from "p-limit";
 import type { WorkerDeps } from "./deps.ts";
-import { toMemberResult } from "./member-partition.ts";
+import { rulesFallback, toMemberResult } from "./member-partition.ts";
 
 export interface ClassifyOutcome {
   outcome: "classified";
@@ -89,18 +90,8 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
   throw err;
 }
 
-async function fallBack(
-  deps: WorkerDeps,
-  runId: string,
-  orgId: string,
-  asOf: Date,
-  rows: { userId: string; signals: unknown }[],
-  reason: string,
-) {
-  const results = rows.map((row) => {
-    const signals = EngagementSignals.parse(row.signals);
-    return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
-  });
+async function fallBack(deps: WorkerDeps, runId: string, orgId: string, asOf: Date, rows: MemberSignalsRow[], reason: string) {
+  const results = rulesFallback(rows, reason);
   await writeMemberResults(deps.db, runId, orgId, asOf, results);
   return results.length;
 }

@@ -58,3 +58,11 @@ export function toMemberResult(
     usage: r.usage,
   };
 }
+
+/** The rules' result for members the LLM could not judge, with the reason recorded (source "fallback"). */
+export function rulesFallback(rows: Pick<MemberSignalsRow, "userId" | "signals">[], reason: string): MemberResult[] {
+  return rows.map((row) => {
+    const signals = EngagementSignals.parse(row.signals);
+    return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
+  });
+}

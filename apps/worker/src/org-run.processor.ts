@@ -19,11 +19,10 @@ import {
   writeCarried,
   writeMemberResults,
 } from "@engagement/db";
-import { classifyWithRules, EngagementSignals } from "@engagement/engagement";
 import { catalog, jobIds, parsePayload } from "@engagement/queue";
 import { type Job, UnrecoverableError, WaitingChildrenError } from "bullmq";
 import type { WorkerDeps } from "./deps.ts";
-import { partitionMembers, toMemberResult } from "./member-partition.ts";
+import { partitionMembers, rulesFallback } from "./member-partition.ts";
 
 type Step = "prepare" | "finalize";
 interface OrgRunState {
@@ -118,11 +117,7 @@ async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string
   const reason = failures.length ? `classify_job_failed: ${String(failures[0]).slice(0, 200)}` : "not_classified";
   for (const ids of chunk(missing, SIGNALS_CHUNK_SIZE)) {
     const rows = await computeSignals(deps.db, orgId, asOf, ids);
-    const results = rows.map((row) => {
-      const signals = EngagementSignals.parse(row.signals);
-      return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
-    });
-    await writeMemberResults(deps.db, runId, orgId, asOf, results);
+    await writeMemberResults(deps.db, runId, orgId, asOf, rulesFallback(rows, reason));
   }
   const final = await finalizeRun(deps.db, runId);
   log.info(
