@@ -1,3 +1,4 @@
+export * from "./app-process.ts";
 export * from "./env-schema.ts";
 export * from "./logger.ts";
 export * from "./shutdown.ts";

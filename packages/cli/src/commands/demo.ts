@@ -1,16 +1,13 @@
 // `npm run demo`: seeds demo data and runs one nightly run through the real scheduler, queues and workers
 // (started here as child processes), then prints the summary per organisation and level.
-import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { createDb, scheduledRunKey } from "@engagement/db";
 import { startFakeAnthropic } from "@engagement/fake-anthropic";
 import { catalog, closeQueues, createQueues, createRedis, normalizePrefix, runDateOf } from "@engagement/queue";
+import { spawnApp } from "@engagement/runtime";
 import { type CliEnv, childEnv } from "../env.ts";
 import { seedCommand } from "./seed.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 export interface DemoArgs {
   orgs: number;
@@ -79,11 +76,7 @@ export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> 
 }
 
 function startApp(app: "scheduler" | "worker", extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `apps/${app}/src/main.ts`)], {
-    cwd: ROOT,
-    env: childEnv({ LOG_LEVEL: "warn", ...extraEnv }),
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const child = spawnApp(app, childEnv({ LOG_LEVEL: "warn", ...extraEnv }), ["ignore", "inherit", "inherit"]);
   child.on("exit", (code, signal) => {
     if (code && code !== 0) console.error(`${app} exited with code ${code}${signal ? ` (${signal})` : ""}`);
   });

@@ -1,11 +1,8 @@
 // Starting an app as its own process in tests, reading its pino lines, and stopping it with a signal: how the
 // lifecycle tests prove an app starts, logs and shuts down cleanly.
-import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { type AppName, spawnApp } from "../app-process.ts";
 import { inheritedEnv } from "./env.ts";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 export interface AppProcess {
   child: ChildProcess;
@@ -16,14 +13,8 @@ export interface AppProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-export function startApp(app: "scheduler" | "worker" | "api", env: Record<string, string>): AppProcess {
-  // node --import tsx rather than the tsx binary: the binary runs the app in a second process, so a SIGKILL
-  // would reach only the wrapper and leave the app running.
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `apps/${app}/src/main.ts`)], {
-    cwd: ROOT,
-    env: { ...inheritedEnv(), LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function startApp(app: AppName, env: Record<string, string>): AppProcess {
+  const child = spawnApp(app, { ...inheritedEnv(), LOG_LEVEL: "info", ...env }, ["ignore", "pipe", "pipe"]);
   const logs: Record<string, unknown>[] = [];
   let buffer = "";
   const onData = (data: Buffer) => {
