@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { bearerToken } from "./auth/auth.plugin.ts";
 import { type Claims, InvalidTokenError, verifyToken } from "./auth/jwt.ts";
 import type { ApiDeps } from "./deps.ts";
-import type { ErrorBody } from "./errors.ts";
+import { type ErrorBody, toErrorBody } from "./errors.ts";
 
 export const BOARD_PATH = "/admin/queues";
 export const BOARD_COOKIE = "engagement_board";
@@ -21,7 +21,14 @@ export const BOARD_COOKIE = "engagement_board";
 function readCookie(req: FastifyRequest, name: string): string | null {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [key, ...rest] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(rest.join("="));
+    if (key !== name) continue;
+    const raw = rest.join("=");
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      // A malformed escape ("%") is a forged or broken cookie: verification refuses it as any bad token (401).
+      return raw;
+    }
   }
   return null;
 }
@@ -75,7 +82,7 @@ function boardAuth(jwtSecret: string) {
   };
 }
 
-export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret">): FastifyPluginAsync {
+export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret" | "logger">): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.addHook("onRequest", boardAuth(deps.jwtSecret));
     const serverAdapter = new FastifyAdapter();
@@ -84,6 +91,15 @@ export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret">): Fastif
       queues: Object.values(deps.queues).map((q) => new BullMQAdapter(q)),
       serverAdapter,
       options: { uiConfig: { boardTitle: "Engagement queues" } },
+    });
+    // What is thrown inside the board's routes (our hooks' refusals, a Redis error) gets the API's shape and a
+    // log line when it needs a person; Bull Board's own handler would answer in its shape and show the raw
+    // message. The answers its handlers return themselves (404 ERRORS.QUEUE_NOT_FOUND) are its UI's protocol,
+    // translated by the UI from their keys, and stay as they are.
+    serverAdapter.setErrorHandler((error) => {
+      const { status, body } = toErrorBody(error);
+      if (status >= 500) deps.logger.error({ err: error }, "queue board request failed");
+      return { status: status as 500, body };
     });
     await app.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   };

@@ -7,16 +7,26 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    readonly issues?: FieldIssue[],
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
+
+/** A 400 in the same shape as a schema validation failure: every offending field, named. */
+export const badRequest = (issues: FieldIssue[]) =>
+  new ApiError(400, "bad_request", `invalid ${issues.map((i) => i.field).join(", ")}`, issues);
 
 export const unauthorized = (message: string) => new ApiError(401, "unauthorized", message);
 export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
@@ -36,6 +46,16 @@ export function errorResponses<const C extends readonly (400 | 401 | 403 | 404 |
   return Object.fromEntries(codes.map((c) => [c, ErrorBody])) as { [K in C[number]]: typeof ErrorBody };
 }
 
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
 const PARTS: Record<string, string> = { body: "body", querystring: "query", params: "params", headers: "headers" };
 
 function fieldName(part: string, instancePath: string): string {
@@ -44,7 +64,9 @@ function fieldName(part: string, instancePath: string): string {
 }
 
 export function toErrorBody(err: FastifyError | ApiError | Error): { status: number; body: ErrorBody } {
-  if (err instanceof ApiError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  if (err instanceof ApiError) {
+    return { status: err.statusCode, body: { error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+  }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const part = PARTS[err.validationContext ?? "body"] ?? "body";
     const issues = err.validation.map((v) => ({ field: fieldName(part, v.instancePath), message: v.message ?? "invalid" }));
@@ -53,7 +75,7 @@ export function toErrorBody(err: FastifyError | ApiError | Error): { status: num
   const status = (err as FastifyError).statusCode;
   // Fastify's own client errors (malformed JSON, unsupported media type, body too large) keep their status.
   if (status && status >= 400 && status < 500) {
-    return { status, body: { error: status === 400 ? "bad_request" : `http_${status}`, message: err.message } };
+    return { status, body: { error: CLIENT_ERROR_CODES[status] ?? `http_${status}`, message: err.message } };
   }
   return { status: 500, body: { error: "internal", message: "internal server error" } };
 }

@@ -14,6 +14,7 @@ import { meRoutes } from "./routes/me.routes.ts";
 import { metricsRoutes } from "./routes/metrics.routes.ts";
 import { overrideRoutes } from "./routes/override.routes.ts";
 import { runsRoutes } from "./routes/runs.routes.ts";
+import { refuseUnstorableText } from "./storable-input.ts";
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -26,6 +27,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  refuseUnstorableText(app);
   registerAuthDecorator(app);
   app.addHook("onResponse", async (req, reply) => {
     req.log.info(

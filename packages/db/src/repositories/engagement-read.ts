@@ -5,6 +5,7 @@
 import type { Db } from "../client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
+import { isStorableText } from "../storable-text.ts";
 
 const effectiveLevelSql = (now: Date) => Prisma.sql`
   (CASE WHEN me.override_level IS NOT NULL AND (me.override_expires_at IS NULL OR me.override_expires_at > ${now}::timestamptz)
@@ -60,7 +61,9 @@ export function decodeEngagementCursor(text: string): ListCursor | null {
     const [name, userId] = value as unknown[];
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     if (typeof name !== "string" || typeof userId !== "string" || !uuid.test(userId)) return null;
-    return { name, userId };
+    // The name goes into the keyset comparison as a query parameter: text PostgreSQL cannot take is no cursor we issued.
+    if (!isStorableText(name)) return null;
+    return { name, userId: userId.toLowerCase() };
   } catch {
     return null;
   }

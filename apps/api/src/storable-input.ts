@@ -1,0 +1,18 @@
+// Every string of every request (path parameters, query, JSON body, keys included) is checked once, here, for
+// text PostgreSQL cannot store, before any route's own validation runs: a NUL or an unpaired surrogate is a
+// 400 naming the field, whichever route it was sent to and whatever column it was bound for (routes added
+// later, such as imports, are covered without doing anything).
+import { findUnstorableText } from "@engagement/db";
+import type { FastifyInstance } from "fastify";
+import { badRequest } from "./errors.ts";
+
+export function refuseUnstorableText(app: FastifyInstance): void {
+  app.addHook("preValidation", async (req) => {
+    const issues = [
+      ...findUnstorableText(req.params, "params"),
+      ...findUnstorableText(req.query, "query"),
+      ...findUnstorableText(req.body, "body"),
+    ];
+    if (issues.length > 0) throw badRequest(issues);
+  });
+}
