@@ -11,6 +11,7 @@ import { type Db, findMembership, findOrganization } from "@engagement/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { forbidden, notFound, unauthorized } from "../errors.ts";
+import { canonicalId } from "../ids.ts";
 import { type Claims, InvalidTokenError, verifyToken } from "./jwt.ts";
 
 declare module "fastify" {
@@ -34,7 +35,7 @@ const isUuid = (value: unknown): value is string => z.uuid().safeParse(value).su
 
 /** Reads a path parameter before validation (hooks run first); validation still checks it afterwards. */
 function rawParam(req: FastifyRequest, name: string): unknown {
-  return (req.params as Record<string, unknown> | undefined)?.[name];
+  return canonicalId((req.params as Record<string, unknown> | undefined)?.[name]);
 }
 
 export function claimsOf(req: FastifyRequest): Claims {
@@ -93,7 +94,7 @@ export function createAccessHooks(deps: { db: Db; jwtSecret: string }) {
     await authenticate(req);
     const claims = claimsOf(req);
     if (claims.role === "operator") throw forbidden("operators have no member view");
-    const orgId = (req.query as Record<string, unknown> | undefined)?.orgId;
+    const orgId = canonicalId((req.query as Record<string, unknown> | undefined)?.orgId);
     // A missing orgId is a 400 from validation; a different one is someone else's organisation.
     if (orgId !== undefined && orgId !== claims.org) throw forbidden("the token is for another organisation");
   };

@@ -3,6 +3,7 @@
 // token signed "none" or with another algorithm is refused, and requires exp so no token lives forever.
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
+import { canonicalId, Id } from "../ids.ts";
 
 export const ROLES = ["admin", "member", "operator"] as const;
 export const Role = z.enum(ROLES);
@@ -10,8 +11,8 @@ export type Role = z.infer<typeof Role>;
 
 export const Claims = z
   .object({
-    sub: z.string().min(1),
-    org: z.uuid().optional(),
+    sub: z.string().min(1).overwrite(canonicalId),
+    org: Id().optional(),
     role: Role,
     exp: z.number().int(),
   })

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type AccessHooks, claimsOf } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
+import { Id } from "../ids.ts";
 import { memberView } from "../member-view.ts";
 import { bearer, iso, Timestamp } from "../schemas/common.schemas.ts";
 import { notClassified } from "./engagement.routes.ts";
@@ -27,7 +28,7 @@ export function meRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsync
           tags: ["member"],
           summary: "Your own engagement, in member-facing words",
           security: bearer,
-          querystring: z.object({ orgId: z.uuid().describe("must be the organisation of your token") }),
+          querystring: z.object({ orgId: Id().describe("must be the organisation of your token") }),
           response: { 200: MyEngagement, ...errorResponses(400, 401, 403, 404) },
         },
       },

@@ -105,4 +105,27 @@ describe("run routes", () => {
     expect(await api.db.engagementRun.count()).toBe(before);
     expect((await status(a.org.id, "latest", a.adminToken)).json().issues).toEqual([expect.objectContaining({ field: "params.runId" })]);
   });
+
+  it("one organisation written in upper, lower and mixed case is one organisation: concurrent POSTs make one run", async () => {
+    const c = await seedOrg(api, "Gamma");
+    const id = c.org.id;
+    const mixed = id.replace(/[a-f]/g, (ch, i: number) => (i % 2 ? ch.toUpperCase() : ch));
+    const forms = [id, id.toUpperCase(), mixed, id.toUpperCase(), id, mixed];
+    const answers = await Promise.all(forms.map((form, i) => start(form, i % 2 ? operator : c.adminToken)));
+    const codes = answers.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([202, 409, 409, 409, 409, 409]);
+    const runs = await api.db.engagementRun.findMany({ where: { orgId: id } });
+    expect(runs).toHaveLength(1);
+    const runId = runs[0]?.id as string;
+    // Every answer names that run, and it is found through any spelling of the organisation or the run id.
+    expect(new Set(answers.map((r) => r.json().runId))).toEqual(new Set([runId]));
+    for (const [orgForm, runForm] of [
+      [id.toUpperCase(), runId],
+      [mixed, runId.toUpperCase()],
+    ] as const) {
+      const res = await status(orgForm, runForm, c.adminToken);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ runId, orgId: id });
+    }
+  });
 });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
+import { Id } from "../ids.ts";
 import { bearer, iso, Level, OrgParams } from "../schemas/common.schemas.ts";
 import { RunHeadline } from "../schemas/engagement.schemas.ts";
 
@@ -72,7 +73,7 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
           tags: ["runs"],
           summary: "A run's status, progress and summary",
           security: bearer,
-          params: OrgParams.extend({ runId: z.uuid() }),
+          params: OrgParams.extend({ runId: Id() }),
           response: { 200: RunDetail, ...errorResponses(400, 401, 403, 404) },
         },
       },

@@ -2,13 +2,14 @@
 // the OpenAPI document describes exactly what clients receive.
 import { ENGAGEMENT_LEVELS, ENGAGEMENT_SOURCES } from "@engagement/engagement";
 import { z } from "zod";
+import { Id } from "../ids.ts";
 
 export const Level = z.enum(ENGAGEMENT_LEVELS).describe("engagement level");
 export const Source = z.enum(ENGAGEMENT_SOURCES).describe("who decided the computed level");
 export const Timestamp = z.iso.datetime({ offset: true });
 
-export const OrgParams = z.object({ orgId: z.uuid() });
-export const MemberParams = z.object({ orgId: z.uuid(), userId: z.uuid() });
+export const OrgParams = z.object({ orgId: Id() });
+export const MemberParams = z.object({ orgId: Id(), userId: Id() });
 
 export function iso(date: Date): string;
 export function iso(date: Date | null): string | null;

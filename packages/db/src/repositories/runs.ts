@@ -136,7 +136,8 @@ export async function findActiveRuns(db: Db | DbTx, orgId: string) {
 export async function withOrgRunLock<T>(db: Db, orgId: string, fn: (tx: DbTx) => Promise<T>): Promise<T> {
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`engagement-run:${orgId}`}))`;
+      // The key is built from the uuid's canonical text, so every spelling of one id takes one lock.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-run:' || ${orgId}::uuid::text))`;
       return fn(tx);
     },
     { timeout: 30_000 },
