@@ -73,14 +73,14 @@ describe("input PostgreSQL cannot store, and malformed credentials", () => {
     expect(res.json()).toMatchObject({ error: "bad_request", issues: [{ field: "query.cursor" }] });
   });
 
-  it.each([
-    [BOARD_PATH],
-    [`${BOARD_PATH}/api/queues`],
-  ])("a malformed board cookie on %s answers 401 in the API's error shape", async (url) => {
-    const res = await api.app.inject({ url, headers: { cookie: `${BOARD_COOKIE}=%` } });
-    expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ error: "unauthorized", message: expect.stringContaining("invalid token") });
-  });
+  it.each([[BOARD_PATH], [`${BOARD_PATH}/api/queues`]])(
+    "a malformed board cookie on %s answers 401 in the API's error shape",
+    async (url) => {
+      const res = await api.app.inject({ url, headers: { cookie: `${BOARD_COOKIE}=%` } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: "unauthorized", message: expect.stringContaining("invalid token") });
+    },
+  );
 
   it("an error thrown inside Bull Board's routes answers in the API's error shape, not the board's", async () => {
     const res = await api.app.inject({ url: `${BOARD_PATH}/api/queues?activeQueue=%00`, headers: bearer(operator) });

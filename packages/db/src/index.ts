@@ -9,5 +9,5 @@ export * from "./repositories/metrics.ts";
 export * from "./repositories/overrides.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/signals.ts";
-export * from "./storable-text.ts";
 export * from "./seed/index.ts";
+export * from "./storable-text.ts";

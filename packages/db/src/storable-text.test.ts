@@ -3,7 +3,8 @@ import { findUnstorableText, isStorableText, unstorableTextReason } from "./stor
 
 describe("storable text", () => {
   it("accepts ordinary text, other scripts and well-formed surrogate pairs (emoji)", () => {
-    for (const text of ["", "Choir lead", "Ünïcødé – «ok»", "日本語", "🎶 music", "tab\tand\nnewline"]) expect(isStorableText(text)).toBe(true);
+    for (const text of ["", "Choir lead", "Ünïcødé – «ok»", "日本語", "🎶 music", "tab\tand\nnewline"])
+      expect(isStorableText(text)).toBe(true);
   });
 
   it("refuses NUL and says where", () => {
