@@ -59,14 +59,14 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string) {
   return reply.code(status).header("cache-control", "no-store").send(body);
 }
 
-function boardAuth(jwtSecret: string) {
+function boardAuth(jwtSecret: string, maxLifetimeSeconds: number | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const fromQuery = (req.query as Record<string, unknown> | undefined)?.token;
     const token = typeof fromQuery === "string" ? fromQuery : (bearerToken(req) ?? readCookie(req, BOARD_COOKIE));
     if (!token) return deny(reply, 401, `operator login needed: open ${BOARD_PATH}?token=<operator token>`);
     let claims: Claims;
     try {
-      claims = await verifyToken(jwtSecret, token);
+      claims = await verifyToken(jwtSecret, token, { maxLifetimeSeconds });
     } catch (err) {
       if (err instanceof InvalidTokenError)
         return deny(reply, 401, `${err.message}: log in again with ${BOARD_PATH}?token=<operator token>`);
@@ -82,9 +82,9 @@ function boardAuth(jwtSecret: string) {
   };
 }
 
-export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret" | "logger">): FastifyPluginAsync {
+export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret" | "tokenMaxLifetimeSeconds" | "logger">): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    app.addHook("onRequest", boardAuth(deps.jwtSecret));
+    app.addHook("onRequest", boardAuth(deps.jwtSecret, deps.tokenMaxLifetimeSeconds));
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BOARD_PATH);
     createBullBoard({

@@ -11,5 +11,7 @@ export interface ApiDeps {
   /** Checked by /health; the queues have their own connection handling. */
   redis: Redis;
   jwtSecret: string;
+  /** Tokens whose exp - iat is longer are refused; DEFAULT_MAX_TOKEN_LIFETIME_SECONDS when absent. */
+  tokenMaxLifetimeSeconds?: number;
   logger: Logger;
 }

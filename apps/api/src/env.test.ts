@@ -25,6 +25,12 @@ describe("loadApiEnv", () => {
     });
   });
 
+  it("caps token lifetime at 30 days unless API_TOKEN_MAX_LIFETIME_DAYS says otherwise, within 1-365", () => {
+    expect(loadApiEnv({ API_JWT_SECRET: SECRET }).API_TOKEN_MAX_LIFETIME_DAYS).toBe(30);
+    expect(loadApiEnv({ API_JWT_SECRET: SECRET, API_TOKEN_MAX_LIFETIME_DAYS: "7" }).API_TOKEN_MAX_LIFETIME_DAYS).toBe(7);
+    expect(() => loadApiEnv({ API_JWT_SECRET: SECRET, API_TOKEN_MAX_LIFETIME_DAYS: "3650" })).toThrow(/API_TOKEN_MAX_LIFETIME_DAYS/);
+  });
+
   it("coerces API_PORT", () => {
     expect(loadApiEnv({ API_JWT_SECRET: SECRET, API_PORT: "8080" }).API_PORT).toBe(8080);
   });

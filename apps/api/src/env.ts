@@ -8,6 +8,8 @@ export const apiEnvShape = {
   API_PORT: envTypes.port.default(3000),
   /** HS256 secret for bearer tokens; at least 32 characters so it cannot be guessed. */
   API_JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** Tokens living longer than this (exp - iat) are refused, whoever signed them. */
+  API_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 };
 
 export type ApiEnv = ReturnType<typeof loadApiEnv>;

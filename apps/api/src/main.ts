@@ -13,7 +13,14 @@ const redis = createRedis(env.REDIS_URL);
 redis.on("error", (err) => logger.error({ err }, "redis connection error"));
 const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX));
 
-const app = await buildServer({ db, queues, redis, jwtSecret: env.API_JWT_SECRET, logger });
+const app = await buildServer({
+  db,
+  queues,
+  redis,
+  jwtSecret: env.API_JWT_SECRET,
+  tokenMaxLifetimeSeconds: env.API_TOKEN_MAX_LIFETIME_DAYS * 86_400,
+  logger,
+});
 
 installShutdown(
   logger,

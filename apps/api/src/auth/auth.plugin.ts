@@ -45,12 +45,12 @@ export function claimsOf(req: FastifyRequest): Claims {
 
 export type AccessHooks = ReturnType<typeof createAccessHooks>;
 
-export function createAccessHooks(deps: { db: Db; jwtSecret: string }) {
+export function createAccessHooks(deps: { db: Db; jwtSecret: string; tokenMaxLifetimeSeconds?: number | undefined }) {
   const authenticate = async (req: FastifyRequest) => {
     const token = bearerToken(req);
     if (!token) throw unauthorized("missing bearer token");
     try {
-      req.auth = await verifyToken(deps.jwtSecret, token);
+      req.auth = await verifyToken(deps.jwtSecret, token, { maxLifetimeSeconds: deps.tokenMaxLifetimeSeconds });
     } catch (err) {
       if (err instanceof InvalidTokenError) throw unauthorized(err.message);
       throw err;

@@ -11,7 +11,8 @@ describe("bearer tokens", () => {
     const now = new Date();
     const token = await signToken(SECRET, { sub: USER, org: ORG, role: "admin" }, 3600, now);
     const claims = await verifyToken(SECRET, token);
-    expect(claims).toEqual({ sub: USER, org: ORG, role: "admin", exp: Math.floor(now.getTime() / 1000) + 3600 });
+    const iat = Math.floor(now.getTime() / 1000);
+    expect(claims).toEqual({ sub: USER, org: ORG, role: "admin", iat, exp: iat + 3600 });
   });
 
   it("refuses an expired token, naming the reason", async () => {
@@ -42,15 +43,42 @@ describe("bearer tokens", () => {
     const noOrg = await new SignJWT({ role: "member" })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(USER)
+      .setIssuedAt()
       .setExpirationTime("1h")
       .sign(key);
     await expect(verifyToken(SECRET, noOrg)).rejects.toThrow("token claims are incomplete");
     const badRole = await new SignJWT({ org: ORG, role: "root" })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(USER)
+      .setIssuedAt()
       .setExpirationTime("1h")
       .sign(key);
     await expect(verifyToken(SECRET, badRole)).rejects.toThrow("token claims are incomplete");
+  });
+
+  const signRaw = (claims: { iat?: number; exp: number }) => {
+    const jwt = new SignJWT({ org: ORG, role: "admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(USER)
+      .setExpirationTime(claims.exp);
+    if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+    return jwt.sign(new TextEncoder().encode(SECRET));
+  };
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  it("refuses a token whose lifetime (exp - iat) exceeds the maximum, 30 days by default", async () => {
+    const iat = nowSeconds();
+    const tenYears = await signRaw({ iat, exp: iat + 10 * 365 * 86_400 });
+    await expect(verifyToken(SECRET, tenYears)).rejects.toThrow(new InvalidTokenError("token lifetime exceeds 30 days"));
+    const thirtyDays = await signRaw({ iat, exp: iat + 30 * 86_400 });
+    expect(await verifyToken(SECRET, thirtyDays)).toMatchObject({ sub: USER });
+    await expect(verifyToken(SECRET, thirtyDays, { maxLifetimeSeconds: 86_400 })).rejects.toThrow("token lifetime exceeds 1 day");
+  });
+
+  it("refuses a token without iat, and one issued in the future (which would stretch its lifetime)", async () => {
+    await expect(verifyToken(SECRET, await signRaw({ exp: nowSeconds() + 60 }))).rejects.toThrow(InvalidTokenError);
+    const later = nowSeconds() + 5 * 365 * 86_400;
+    await expect(verifyToken(SECRET, await signRaw({ iat: later, exp: later + 3600 }))).rejects.toThrow("token issued in the future");
   });
 
   it("lets operators go without org and with a non-UUID subject", async () => {

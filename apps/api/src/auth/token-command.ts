@@ -2,7 +2,7 @@
 // A pure function of its arguments, the secret and the clock, so the CLI entry only wires argv, env and stdout.
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ROLES, type Role, signToken } from "./jwt.ts";
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ROLES, type Role, signToken } from "./jwt.ts";
 
 export const TOKEN_USAGE = "usage: engagement token --user <userId> --org <orgId> --role admin|member|operator [--ttl 1h]";
 
@@ -11,8 +11,8 @@ export class TokenCommandError extends Error {
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-/** Longest allowed lifetime: a leaked local token should not stay useful for long. */
-export const MAX_TTL_SECONDS = 30 * 86_400;
+/** Longest allowed lifetime: a leaked local token should not stay useful for long (the API's default cap too). */
+export const MAX_TTL_SECONDS = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
 
 /** "90s", "15m", "1h", "7d" → seconds. */
 export function parseTtl(text: string): number {
