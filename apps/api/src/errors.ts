@@ -3,6 +3,8 @@
 // A 400 lists every offending field of the failing request part as { field: "body.note", message }.
 // Fastify validates params, then body, then querystring and stops at the first part that fails, so one 400
 // lists the fields of one part; fixing them and resending reveals the next part's, if any.
+
+import { redactUrl } from "@engagement/runtime";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -93,9 +95,4 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: "not_found", message: `no route ${req.method} ${redactUrl(req.url)}` } satisfies ErrorBody),
   );
-}
-
-/** A URL fit for logs: the board login's ?token= would otherwise put a live credential in them. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, "$1[redacted]");
 }

@@ -1,12 +1,14 @@
 // Builds the Fastify app from its dependencies, without listening: main.ts listens, tests use inject() or
 // listen on port 0. Zod schemas validate requests and serialise responses (extra fields are stripped, so a
 // handler cannot leak a column its response schema does not name).
+
+import { redactUrl } from "@engagement/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { createAccessHooks, registerAuthDecorator } from "./auth/auth.plugin.ts";
 import { boardPlugin } from "./board.ts";
 import type { ApiDeps } from "./deps.ts";
-import { installErrorHandling, redactUrl } from "./errors.ts";
+import { installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { engagementRoutes } from "./routes/engagement.routes.ts";
 import { healthRoutes } from "./routes/health.routes.ts";

@@ -111,6 +111,14 @@ describe("API process", () => {
     expect(log).toContain('"url":"/admin/queues?token=[redacted]"');
     expect(log).not.toContain(operator);
     expect(log).not.toContain(token);
+
+    // Credentials in other query parameters (a client that puts its token in ?access_token=) are redacted too.
+    const probe = await fetch(`${base}/v1/orgs/${org.id}/engagement?access_token=${token}&api_key=${operator}&limit=1`, { headers });
+    expect(probe.status).toBe(200);
+    for (let i = 0; i < 100 && !log.includes("access_token="); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log).toContain("?access_token=[redacted]&api_key=[redacted]&limit=1");
+    expect(log).not.toContain(operator);
+    expect(log).not.toContain(token);
   });
 
   it("shuts down cleanly on SIGTERM", async () => {

@@ -1,0 +1,69 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "@jest/globals";
+import { createLogger } from "./logger.ts";
+import { CREDENTIAL_HEADERS, redactUrl } from "./redact.ts";
+
+const SECRET = "s3cr3t-value-0123456789";
+
+describe("credential redaction", () => {
+  it.each([
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "secret",
+    "client_secret",
+    "password",
+    "pwd",
+    "auth",
+    "authorization",
+    "jwt",
+    "signature",
+    "sig",
+    "code",
+    "session_id",
+    "X-Amz-Credential",
+    "Access_Token",
+  ])("redacts ?%s= and keeps the other parameters as sent", (name) => {
+    const url = `/v1/orgs/x/engagement?limit=5&${name}=${SECRET}&level=at_risk#frag`;
+    const redacted = redactUrl(url);
+    expect(redacted).toBe(`/v1/orgs/x/engagement?limit=5&${name}=[redacted]&level=at_risk`);
+    expect(redacted).not.toContain(SECRET);
+  });
+
+  it("redacts percent-encoded parameter names and every occurrence", () => {
+    expect(redactUrl(`/a?access%5Ftoken=${SECRET}&token=${SECRET}&token=${SECRET}`)).toBe(
+      "/a?access%5Ftoken=[redacted]&token=[redacted]&token=[redacted]",
+    );
+  });
+
+  it("leaves URLs without credentials alone", () => {
+    expect(redactUrl("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new")).toBe("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new");
+    expect(redactUrl("/health")).toBe("/health");
+  });
+
+  it.each(CREDENTIAL_HEADERS)("the logger redacts the %s header wherever request or response headers are logged", (header) => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger("test", "info", sink);
+    logger.info({ req: { headers: { [header]: SECRET, accept: "json" } } }, "incoming");
+    logger.info({ res: { headers: { [header]: SECRET } } }, "outgoing");
+    logger.info({ headers: { [header]: SECRET } }, "bare");
+    logger.info({ upstream: { headers: { [header]: SECRET } } }, "nested");
+    expect(lines).toHaveLength(4);
+    for (const line of lines) {
+      expect(line).not.toContain(SECRET);
+      expect(line).toContain("[redacted]");
+    }
+    expect(lines[0]).toContain('"accept":"json"');
+  });
+});

@@ -1,0 +1,44 @@
+// What must never reach a log line: credentials in URLs and headers. The board login puts an operator token
+// in ?token=, clients put theirs in ?access_token= or ?api_key=, and scripts send X-Api-Key; a log is read
+// by more people, and kept longer, than any of these credentials should be.
+
+/** Query parameter names that carry a credential: any name mentioning one, and a few short conventional ones. */
+const CREDENTIAL_PARAM = /token|secret|passw|api[-_]?key|auth|signature|credential|session|jwt|bearer/i;
+const SHORT_CREDENTIAL_PARAMS = new Set(["key", "sig", "code", "pwd", "pass"]);
+
+export function isCredentialParam(name: string): boolean {
+  return CREDENTIAL_PARAM.test(name) || SHORT_CREDENTIAL_PARAMS.has(name.toLowerCase());
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return raw;
+  }
+}
+
+/** A URL (or path with a query) fit for logs: every credential-bearing query value replaced by [redacted]. */
+export function redactUrl(url: string): string {
+  const queryAt = url.indexOf("?");
+  if (queryAt === -1) return url;
+  const hashAt = url.indexOf("#", queryAt);
+  const query = url.slice(queryAt + 1, hashAt === -1 ? undefined : hashAt);
+  const redacted = query
+    .split("&")
+    .map((part) => {
+      const eq = part.indexOf("=");
+      const name = eq === -1 ? part : part.slice(0, eq);
+      return isCredentialParam(decodeName(name)) ? `${name}=[redacted]` : part;
+    })
+    .join("&");
+  // A fragment never reaches a server; dropping it costs nothing and cannot leak.
+  return `${url.slice(0, queryAt)}?${redacted}`;
+}
+
+/** Request and response headers that carry credentials, as pino redact paths at the places they are logged. */
+export const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"] as const;
+
+export function credentialHeaderPaths(): string[] {
+  return CREDENTIAL_HEADERS.flatMap((h) => [`headers["${h}"]`, `req.headers["${h}"]`, `res.headers["${h}"]`, `*.headers["${h}"]`]);
+}
