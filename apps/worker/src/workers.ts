@@ -40,10 +40,11 @@ export function classifyLimiter(chunkSize: number, maxRequests: number, windowMs
 /**
  * A run whose org job failed for good must not stay "running": the processor marks it failed on its last
  * attempt, but a job failed by BullMQ's stalled-job check never reaches the processor, so the queue's events
- * are watched too (failRun leaves finished runs alone, so both paths may fire).
+ * are watched too (failRun leaves finished runs alone, so both paths may fire). BullMQ gives QueueEvents a
+ * blocking duplicate of `connection` that it owns and closes; a duplicate made here would never be closed.
  */
 export function watchRunFailures(deps: WorkerDeps, connection: Redis, prefix: string): QueueEvents {
-  const events = new QueueEvents(catalog.orgRun.queue, { connection: connection.duplicate(), prefix });
+  const events = new QueueEvents(catalog.orgRun.queue, { connection, prefix });
   events.on("failed", ({ jobId, failedReason }) => {
     const runId = runIdOfJob(jobId);
     if (!runId) return;
