@@ -2,7 +2,9 @@
 // (BullMQ's stalled-job check, another process): the worker watches the queue's events.
 import { createOrGetRun } from "@engagement/db";
 import { buildOrg } from "@engagement/db/testing";
-import { catalog, jobIds } from "@engagement/queue";
+import { randomBytes } from "node:crypto";
+import { TEST_REDIS_URL } from "@engagement/db/testing";
+import { catalog, createRedis, jobIds } from "@engagement/queue";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Worker } from "bullmq";
 import { watchRunFailures } from "../src/workers.ts";
@@ -44,6 +46,25 @@ describe("watchRunFailures", () => {
     } finally {
       await crashing.close();
       await events.close();
+    }
+  });
+
+  it("closing the watcher leaves no Redis connection of its own behind", async () => {
+    // A named base connection: every connection made from it carries the name, so CLIENT LIST shows ours only.
+    const name = `leakcheck-${randomBytes(4).toString("hex")}`;
+    const base = createRedis(TEST_REDIS_URL, { connectionName: name });
+    const ours = async () => String(await p.connection.client("LIST")).split("\n").filter((l) => l.includes(`name=${name}`)).length;
+    try {
+      await base.ping();
+      const events = watchRunFailures(p.deps, base, p.prefix);
+      await events.waitUntilReady();
+      await events.close();
+      // Only the base connection may remain; a duplicate that close() does not own would stay open for ever.
+      const deadline = Date.now() + 2_000;
+      while ((await ours()) > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await ours()).toBe(1);
+    } finally {
+      await base.quit();
     }
   });
 });
