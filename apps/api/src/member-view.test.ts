@@ -26,6 +26,16 @@ describe("member view", () => {
     expect(view.memberExplanation).not.toMatch(/missed/);
   });
 
+  it.each([
+    ["a Cyrillic і", "You are at r\u0456sk right now."],
+    ["letters split by punctuation", "You are a.t r-i-s-k right now."],
+    ["mathematical letters", "You are \u{1D41A}\u{1D42D} \u{1D42B}\u{1D422}\u{1D42C}\u{1D424}."],
+  ])("never shows stored text that spells at risk with %s: the template is shown instead", (_what, stored) => {
+    const view = memberView({ level: "at_risk", computedLevel: "at_risk", memberExplanation: stored, signals });
+    expect(view.memberExplanation).not.toBe(stored);
+    expect(checkMemberText(view.memberExplanation).ok).toBe(true);
+  });
+
   it("replaces stored text that fails the member-language check", () => {
     const view = memberView({ level: "at_risk", computedLevel: "at_risk", memberExplanation: "You are at risk of churning.", signals });
     expect(checkMemberText(view.memberExplanation).ok).toBe(true);

@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "@jest/globals";
+import fc from "fast-check";
 import { ENGAGEMENT_LEVELS } from "./levels.ts";
 import { checkMemberText, MEMBER_DENIED_TERMS, MEMBER_LABELS, memberLabel } from "./member-language.ts";
 
@@ -87,5 +89,86 @@ describe("checkMemberText", () => {
 describe("checkMemberText false positives it must avoid", () => {
   it("does not read 'in activities' as inactive", () => {
     expect(checkMemberText("Join us in activities this spring!").ok).toBe(true);
+  });
+});
+
+describe("checkMemberText against look-alikes and spelled-out words", () => {
+  it.each([
+    ["at r\u0456sk (Cyrillic і)", "You are at r\u0456sk."],
+    ["\u0430t risk (Cyrillic а)", "You are \u0430t risk."],
+    ["mathematical bold", "You are \u{1D41A}\u{1D42D} \u{1D42B}\u{1D422}\u{1D42C}\u{1D424}."],
+    ["Greek ο in moderate", "Your attendance is m\u03BFderate."],
+    ["dotless ı", "You have been \u0131nactive."],
+    ["combining marks", "You are at ri\u0301s\u0308k."],
+    ["letters split by dots", "You are at r.i.s.k."],
+    ["letters split by spaces", "You are a t r i s k."],
+    ["letters split by hyphens and stars", "c-h-u-r-n and ri*sk"],
+    ["zero-width joiners and a bidi mark", "at r\u200Di\u200Es\u2060k"],
+    ["Cherokee and Latin small capitals mixed", "You seem \u13A0isengaged."],
+  ])("refuses %s", (_what, text) => {
+    expect(checkMemberText(text).ok).toBe(false);
+  });
+
+  it.each([
+    "Thank you for coming to the cafe\u0301 evenings!",
+    "Merci d'être venu, à bientôt !",
+    "Спасибо, что были с нами!",
+    "I hope to see you at the AGM, and a big thanks from all of us.",
+    "It's a big milestone: 10 events this year.",
+  ])("accepts ordinary text in other scripts and with accents: %j", (text) => {
+    expect(checkMemberText(text)).toEqual({ ok: true, offending: [] });
+  });
+
+  // Look-alikes drawn from the same Unicode confusables table the guard uses, inverted: for each ASCII letter,
+  // every single character the table maps to it (or to its capital).
+  const table = createRequire(import.meta.url)("unhomoglyph/data.json") as Record<string, string>;
+  const lookAlikes = new Map<string, string[]>();
+  for (const [from, to] of Object.entries(table)) {
+    const letter = to.toLowerCase();
+    if (/^[a-z]$/.test(letter) && [...from].length === 1) lookAlikes.set(letter, [...(lookAlikes.get(letter) ?? []), from]);
+  }
+  const SEPARATORS = [".", "-", "_", "*", "·", "/", "\u200B", "\u00AD", "\u2060"];
+  const COMBINING = ["\u0301", "\u0308", "\u0323", "\u0336"];
+  const disguisedLetter = (letter: string) =>
+    fc
+      .tuple(
+        fc.constantFrom(letter, letter.toUpperCase(), ...(lookAlikes.get(letter) ?? [])),
+        fc.option(fc.constantFrom(...COMBINING), { freq: 4 }),
+      )
+      .map(([ch, mark]) => ch + (mark ?? ""));
+
+  it("refuses every deny-listed word rewritten with random look-alikes, separators, marks and case", () => {
+    const words = ["risk", "churn", "inactive", "disengaged", "declining", "moderate", "level", "classified", "rating"];
+    const disguised = fc.constantFrom(...words).chain((word) =>
+      fc
+        .tuple(
+          fc.tuple(...[...word].map(disguisedLetter)),
+          // Either the same kind of separator between every letter (a spaced-out word), or punctuation here and there.
+          fc.oneof(
+            fc.constant(" "),
+            fc.constantFrom(...SEPARATORS).map((s) => [s] as const),
+            fc.constant(null),
+          ),
+          fc.array(fc.constantFrom(...SEPARATORS), { minLength: word.length, maxLength: word.length }),
+          fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }),
+        )
+        .map(([letters, everywhere, seps, where]) =>
+          letters
+            .map((l, i) => {
+              if (i === letters.length - 1) return l;
+              if (everywhere === " ") return `${l} `;
+              if (everywhere) return l + everywhere[0];
+              return where[i] ? l + seps[i] : l;
+            })
+            .join(""),
+        )
+        .map((text) => ({ word, text })),
+    );
+    fc.assert(
+      fc.property(disguised, fc.constantFrom("You are ", "We noticed: ", ""), ({ text }, prefix) => {
+        expect(checkMemberText(`${prefix}${text} this month.`).ok).toBe(false);
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
   });
 });
