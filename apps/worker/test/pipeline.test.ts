@@ -7,8 +7,8 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
   let runs: Awaited<ReturnType<typeof waitForRuns>>;
 
   beforeAll(async () => {
-    // The real minimum cacheable prefix of Haiku 4.5: the system prompt and tool must clear it to be cached.
-    p = await createPipeline("e2e", { fake: { latencyMs: [5, 20], minCacheableTokens: 4096 } });
+    // The fake applies the model's documented minimum cacheable prefix (512 tokens on Haiku 5.5).
+    p = await createPipeline("e2e", { fake: { latencyMs: [5, 20] } });
     orgs = await seedOrgs(p, 3, 40); // weekly club, monthly association, paused society
     p.startWorkers();
     const enqueued = [];

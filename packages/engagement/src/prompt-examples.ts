@@ -1,7 +1,8 @@
 // Worked examples for the system prompt. They calibrate the model on the cases the rubric leaves to judgement
-// (steps 4-6), including when to depart from the suggestion, and they make the system prompt + tool definition
-// long enough to be cached: Anthropic only caches a prefix above a model-specific minimum (4,096 tokens on
-// Haiku 4.5), and without these examples the prefix is about 1,000 tokens, so every call would pay full price.
+// (steps 4-6), including when to depart from the suggestion. They also make the system prompt + tool definition
+// (about 4,600 tokens) long enough to be cached on every model this project may be pointed at: Anthropic only
+// caches a prefix above a model-specific minimum, 512 tokens on the default Claude Haiku 5.5 but 4,096 on
+// Haiku 4.5 (platform documentation, Prompt caching), and a shorter prefix is silently not cached.
 
 import type { JudgedLevel } from "./levels.ts";
 import { DEFAULT_THRESHOLDS, evaluateRubric, type RubricThresholds } from "./rubric.ts";

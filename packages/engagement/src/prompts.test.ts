@@ -69,7 +69,7 @@ describe("buildSystemPrompt", () => {
     expect(buildSystemPrompt(resolveThresholds())).toBe(prompt);
   });
 
-  it("with the tool definition, is longer than Haiku's minimum cacheable prefix (4,096 tokens at 4 characters each)", () => {
+  it("with the tool definition, is longer than any listed model's minimum cacheable prefix (Haiku 4.5's 4,096 tokens, 4 characters each)", () => {
     const tool = JSON.stringify(CLASSIFICATION_TOOL_INPUT_SCHEMA) + CLASSIFICATION_TOOL_DESCRIPTION;
     expect((prompt.length + tool.length) / 4).toBeGreaterThan(4096);
   });

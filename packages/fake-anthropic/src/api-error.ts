@@ -14,12 +14,13 @@ export type ApiErrorType = keyof typeof ERROR_STATUS;
 
 export interface ApiErrorBody {
   type: "error";
-  error: { type: ApiErrorType; message: string };
+  error: { type: ApiErrorType; message: string; details?: { error_code: string } };
   request_id: string;
 }
 
-export function apiErrorBody(type: ApiErrorType, message: string, requestId: string): ApiErrorBody {
-  return { type: "error", error: { type, message }, request_id: requestId };
+/** `errorCode` becomes `error.details.error_code`, the stable cause the SDK exposes as `errorCode`. */
+export function apiErrorBody(type: ApiErrorType, message: string, requestId: string, errorCode?: string): ApiErrorBody {
+  return { type: "error", error: { type, message, ...(errorCode ? { details: { error_code: errorCode } } : {}) }, request_id: requestId };
 }
 
 const ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

@@ -59,6 +59,29 @@ describe("error faults", () => {
   });
 });
 
+describe("spend and ramp limits", () => {
+  it.each([
+    ["spend_limit", "enforced_spend_limit_reached", Anthropic.EnforcedSpendLimitReachedError],
+    ["contract_spend_limit", "contract_spend_limit_reached", Anthropic.ContractSpendLimitReachedError],
+  ] as const)("%s answers 429 rate_limit_error with details.error_code %s and no retry-after", async (kind, code, sdkClass) => {
+    fake.fault(kind);
+    const error = await failure(classify());
+    expect(error).toBeInstanceOf(sdkClass);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(error).toMatchObject({ status: 429, type: "rate_limit_error", errorCode: code, details: { error_code: code } });
+    expect(error.headers?.get("retry-after")).toBeNull();
+    expect(error.requestID).toMatch(/^req_/);
+  });
+
+  it("ramp_limit answers 429 ramp_limit_exceeded with a retry-after header", async () => {
+    fake.fault("ramp_limit");
+    const error = await failure(classify());
+    expect(error).toBeInstanceOf(Anthropic.RampLimitExceededError);
+    expect(error).toMatchObject({ status: 429, errorCode: "ramp_limit_exceeded" });
+    expect(error.headers?.get("retry-after")).toBe("1");
+  });
+});
+
 describe("content faults", () => {
   it("malformed_tool_input returns a tool_use missing required fields with an unknown level", async () => {
     fake.fault("malformed_tool_input");

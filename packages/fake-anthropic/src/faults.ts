@@ -1,12 +1,20 @@
 /**
- * Failures a test can script. The first three never reach the model (they are answered before the request
+ * Failures a test can script. The first six never reach the model (they are answered before the request
  * is validated, as the real edge does); `slow` delays an otherwise normal answer; the rest are 200 answers
  * whose content is wrong in the ways a real model's can be.
+ *   spend_limit           429 `enforced_spend_limit_reached`: the tier's monthly cap; no retry-after, and
+ *                         "retrying ... fails" until the next month (rate limits page)
+ *   contract_spend_limit  429 `contract_spend_limit_reached`: the contract's cap; no retry-after
+ *   ramp_limit            429 `ramp_limit_exceeded`: usage grew too fast; "Retry after the time in the
+ *                         retry-after header" (SDK 1.14 RampLimitExceededError)
  */
 export const FAULT_KINDS = [
   "overloaded",
   "server_error",
   "rate_limited",
+  "spend_limit",
+  "contract_spend_limit",
+  "ramp_limit",
   "slow",
   "malformed_tool_input",
   "refusal",

@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  FORCED_TOOL_NOT_SUPPORTED,
+  FORCED_TOOL_WITH_MANUAL_THINKING,
+  HIGH_EFFORTS,
+  type ModelCapabilities,
+  modelCapabilities,
+  THINKING_NOT_SUPPORTED,
+} from "./models.ts";
 
 /**
  * The part of the Messages API request (version 2026-10-21) the fake checks. Objects are loose because the
@@ -60,6 +68,7 @@ export const MessagesRequest = z.looseObject({
   tools: z.array(Tool).optional(),
   tool_choice: ToolChoice.optional(),
   thinking: Thinking.optional(),
+  output_config: z.looseObject({ effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional() }).optional(),
   stream: z.boolean().optional(),
 });
 export type MessagesRequest = z.infer<typeof MessagesRequest>;
@@ -68,10 +77,9 @@ export type MessagesRequest = z.infer<typeof MessagesRequest>;
 export const REMOVED_SAMPLING_PARAMS = ["temperature", "top_p", "top_k"] as const;
 const SAMPLING_REMOVED_SINCE = "2026-10-21";
 
-/** Model families that think by default, so forcing a tool needs thinking switched off explicitly. */
-const THINK_BY_DEFAULT = ["claude-haiku-5", "claude-sonnet-5", "claude-opus-5"];
-
-export type RequestCheck = { ok: true; request: MessagesRequest } | { ok: false; message: string };
+export type RequestCheck =
+  | { ok: true; request: MessagesRequest; model: ModelCapabilities }
+  | { ok: false; message: string; type?: "not_found_error" };
 
 /** Checks a parsed JSON body the way the real endpoint would, returning the first problem as its message. */
 export function checkMessagesRequest(body: unknown, apiVersion: string): RequestCheck {
@@ -93,15 +101,21 @@ export function checkMessagesRequest(body: unknown, apiVersion: string): Request
   if (request.stream) {
     return { ok: false, message: "stream: the fake Anthropic server does not implement streaming" };
   }
+  const model = modelCapabilities(request.model);
+  if (!model) return { ok: false, type: "not_found_error", message: `model: ${request.model}` };
+  const thinking = request.thinking?.type ?? (model.defaultThinking === "adaptive" ? "adaptive" : "disabled");
+  const effort = request.output_config?.effort ?? "medium";
+  if (request.thinking?.type === "enabled" && !model.manualThinking) return { ok: false, message: THINKING_NOT_SUPPORTED("enabled") };
+  if (request.thinking?.type === "disabled") {
+    if (model.disableThinking === "never") return { ok: false, message: THINKING_NOT_SUPPORTED("disabled") };
+    if (model.disableThinking === "up_to_high" && (HIGH_EFFORTS as readonly string[]).includes(effort)) {
+      return { ok: false, message: `thinking: {"type": "disabled"} is not supported at effort "${effort}"; use adaptive thinking` };
+    }
+  }
   const choice = request.tool_choice;
   if (choice && (choice.type === "tool" || choice.type === "any")) {
-    const thinksByDefault = THINK_BY_DEFAULT.some((prefix) => request.model.startsWith(prefix));
-    if (thinksByDefault && request.thinking?.type !== "disabled") {
-      const message =
-        `tool_choice: forcing tool use (type "${choice.type}") is not compatible with thinking; ` +
-        `${request.model} thinks by default, so set thinking: {"type": "disabled"} or use tool_choice "auto" or "none"`;
-      return { ok: false, message };
-    }
+    if (!model.forcedToolChoice) return { ok: false, message: FORCED_TOOL_NOT_SUPPORTED };
+    if (thinking === "enabled") return { ok: false, message: FORCED_TOOL_WITH_MANUAL_THINKING };
     const names = (request.tools ?? []).map((t) => t.name);
     if (choice.type === "any" && names.length === 0) {
       return { ok: false, message: 'tool_choice: type "any" requires at least one tool in `tools`' };
@@ -110,5 +124,5 @@ export function checkMessagesRequest(body: unknown, apiVersion: string): Request
       return { ok: false, message: `tool_choice: tool "${choice.name}" is not defined in \`tools\`` };
     }
   }
-  return { ok: true, request };
+  return { ok: true, request, model };
 }

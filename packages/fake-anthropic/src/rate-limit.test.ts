@@ -47,6 +47,35 @@ describe("rate limit", () => {
     expect(fake.stats()).toMatchObject({ received: 4, answered: 3, rateLimited: 1, byStatus: { 200: 3, 429: 1 } });
   });
 
+  it("sends the documented input-, output- and combined token headers, counting answered tokens, remaining rounded to thousands", async () => {
+    const { data, response } = await client.messages.create(buildClassificationBody()).withResponse();
+    const used = data.usage.input_tokens + (data.usage.cache_creation_input_tokens ?? 0);
+    for (const kind of ["input-tokens", "output-tokens", "tokens"]) {
+      expect(response.headers.get(`anthropic-ratelimit-${kind}-reset`)).toMatch(RFC3339);
+    }
+    expect(response.headers.get("anthropic-ratelimit-input-tokens-limit")).toBe("2000000");
+    expect(response.headers.get("anthropic-ratelimit-output-tokens-limit")).toBe("400000");
+    expect(Number(response.headers.get("anthropic-ratelimit-input-tokens-remaining"))).toBe(Math.round((2_000_000 - used) / 1000) * 1000);
+    expect(Number(response.headers.get("anthropic-ratelimit-tokens-remaining")) % 1000).toBe(0);
+  });
+
+  it("refuses with 429 once the window's input tokens are used up", async () => {
+    const tight = await startFakeAnthropic({ rateLimit: { requests: 100, windowMs: WINDOW_MS, inputTokens: 10 }, now: () => now });
+    try {
+      const tightClient = new Anthropic({ apiKey: "test-key", baseURL: tight.url, maxRetries: 0 });
+      await tightClient.messages.create(buildClassificationBody());
+      const error = (await tightClient.messages.create(buildClassificationBody()).then(
+        () => null,
+        (e: unknown) => e,
+      )) as InstanceType<typeof Anthropic.RateLimitError> | null;
+      expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(error?.apiMessage).toContain("input tokens");
+      expect(Number(error?.headers.get("retry-after"))).toBeGreaterThan(0);
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it("admits again once the oldest request slides out of the window", async () => {
     for (let i = 0; i < 3; i++) await client.messages.create(buildClassificationBody());
     await expect(client.messages.create(buildClassificationBody())).rejects.toBeInstanceOf(Anthropic.RateLimitError);

@@ -37,6 +37,12 @@ async function expectApiError(promise: Promise<unknown>, status: number, type: s
   return apiError;
 }
 
+// A system prompt well above Haiku 5.5's documented minimum cacheable prefix (512 tokens at ~4 characters each).
+const longSystem = (body: ReturnType<typeof buildClassificationBody>) => ({
+  ...body,
+  system: body.system.map((block) => ({ ...block, text: `${block.text} ${"Worked example. ".repeat(200)}` })),
+});
+
 describe("forced classification tool", () => {
   it("answers a tool_use whose input is a complete classification, the same for the same signals", async () => {
     const body = buildClassificationBody(buildSignals({ attended90: 1, attended180: 7, lastAttendedDaysAgo: 70 }));
@@ -55,8 +61,8 @@ describe("forced classification tool", () => {
   });
 
   it("reports the cached prefix as created on the first request and read on the next", async () => {
-    const { data: first, response } = await client.messages.create(buildClassificationBody()).withResponse();
-    const second = await client.messages.create(buildClassificationBody(buildSignals({ attended90: 6 })));
+    const { data: first, response } = await client.messages.create(longSystem(buildClassificationBody())).withResponse();
+    const second = await client.messages.create(longSystem(buildClassificationBody(buildSignals({ attended90: 6 }))));
 
     expect(response.headers.get("request-id")).toMatch(/^req_/);
     const created = first.usage.cache_creation_input_tokens ?? 0;
@@ -117,17 +123,56 @@ describe("request checks", () => {
     expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining("anthropic-version") } });
   });
 
-  it("rejects forced tool use while a 5-series model would think", async () => {
-    const { thinking: _thinking, ...body } = buildClassificationBody();
-    const error = await expectApiError(client.messages.create(body), 400, "invalid_request_error");
-    expect(error.apiMessage).toMatch(/thinking/);
-    await expectApiError(client.messages.create({ ...body, thinking: { type: "adaptive" } }), 400, "invalid_request_error");
+  it("caches a prefix only from the model's documented minimum length: 512 tokens on Haiku 5.5, 4,096 on Haiku 4.5", async () => {
+    const short = buildClassificationBody();
+    await client.messages.create(short);
+    const again = await client.messages.create(short);
+    expect(again.usage).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    const long = longSystem(buildClassificationBody());
+    await client.messages.create(long);
+    expect((await client.messages.create(long)).usage.cache_read_input_tokens).toBeGreaterThan(512);
+    // The same ~900-token prefix is below Haiku 4.5's minimum.
+    const haiku45 = { ...long, model: "claude-haiku-4-5" };
+    await client.messages.create(haiku45);
+    expect((await client.messages.create(haiku45)).usage).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
   });
 
-  it("allows forced tool use without thinking settings on a model that does not think by default", async () => {
+  it("answers 404 not_found_error for a model it does not know, as the API does", async () => {
+    const error = await expectApiError(
+      client.messages.create({ ...buildClassificationBody(), model: "claude-nonexistent-1" }),
+      404,
+      "not_found_error",
+    );
+    expect(error.apiMessage).toContain("claude-nonexistent-1");
+  });
+
+  it("refuses manual extended thinking (budget_tokens) on Haiku 5.5, and thinking disabled at effort xhigh or max", async () => {
+    const body = buildClassificationBody();
+    const manual = await rawPost({ ...body, thinking: { type: "enabled", budget_tokens: 2048 } });
+    expect(manual.status).toBe(400);
+    expect(((await manual.json()) as { error: { message: string } }).error.message).toContain('"thinking.type.enabled" is not supported');
+    for (const effort of ["xhigh", "max"]) {
+      const res = await rawPost({ ...body, output_config: { effort } });
+      expect(res.status).toBe(400);
+    }
+    expect((await rawPost({ ...body, output_config: { effort: "high" } })).status).toBe(200);
+  });
+
+  it("refuses thinking disabled and forced tool use on models that always think (Opus 5.5)", async () => {
+    const body = { ...buildClassificationBody(), model: "claude-opus-5-5" };
+    const disabled = await expectApiError(client.messages.create(body), 400, "invalid_request_error");
+    expect(disabled.apiMessage).toContain('"thinking.type.disabled" is not supported for this model');
+    const { thinking: _thinking, ...adaptive } = body;
+    const forced = await expectApiError(client.messages.create(adaptive), 400, "invalid_request_error");
+    expect(forced.apiMessage).toBe('tool_choice: type "tool" and "any" are not supported for this model.');
+  });
+
+  it("accepts forced tool use with adaptive thinking on Haiku 5.5 (documented), and refuses it with manual thinking", async () => {
     const { thinking: _thinking, ...body } = buildClassificationBody();
-    const message = await client.messages.create({ ...body, model: "claude-haiku-4-5-20251001" });
-    expect(message.stop_reason).toBe("tool_use");
+    expect((await client.messages.create(body)).stop_reason).toBe("tool_use");
+    const manual = { ...body, model: "claude-haiku-4-5", thinking: { type: "enabled" as const, budget_tokens: 1024 } };
+    const error = await expectApiError(client.messages.create(manual), 400, "invalid_request_error");
+    expect(error.apiMessage).toBe("Thinking may not be enabled when tool_choice forces tool use.");
   });
 
   it("rejects a tool_choice naming a tool that is not in tools", async () => {

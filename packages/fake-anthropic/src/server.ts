@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiErrorType, apiErrorBody, ERROR_STATUS, newId } from "./api-error.ts";
 import { type FaultKind, FaultSchedule, isContentFault } from "./faults.ts";
+import { modelCapabilities } from "./models.ts";
 import { checkMessagesRequest } from "./protocol.ts";
 import { type RateLimitOptions, SlidingWindowLimiter } from "./rate-limit.ts";
 import { type FakeAnthropicStats, type RecordedRequest, Recorder, redactHeaders } from "./recorder.ts";
@@ -20,7 +21,10 @@ export interface FakeAnthropicOptions {
   rateLimit?: RateLimitOptions;
   /** How long the "slow" fault holds a request; default 70 000 ms, past a typical client timeout. */
   slowMs?: number;
-  /** Prefixes shorter than this many tokens are not cached (the real minimum is model-specific); default 0. */
+  /**
+   * Prefixes shorter than this many tokens are not cached. By default each model's documented minimum (512 on
+   * Haiku 5.5, see models.ts); 0 caches any prefix, for tests with short prompts.
+   */
   minCacheableTokens?: number;
   /** `retry-after` seconds sent by the "rate_limited" fault; default 1. */
   faultRetryAfterSeconds?: number;
@@ -81,7 +85,7 @@ class FakeAnthropicServer implements FakeAnthropic {
     private readonly options: FakeAnthropicOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.cache = new PromptCache(this.now, options.minCacheableTokens ?? 0);
+    this.cache = new PromptCache(this.now, options.minCacheableTokens ?? ((model) => modelCapabilities(model)?.minCacheableTokens ?? 0));
     this.limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit, this.now) : null;
   }
 
@@ -148,7 +152,8 @@ class FakeAnthropicServer implements FakeAnthropic {
     this.recorder.received(entry);
     let extraHeaders: Record<string, string> = {};
     const send = (status: number, body: unknown) => this.send(res, entry, status, body, extraHeaders);
-    const fail = (type: ApiErrorType, message: string) => send(ERROR_STATUS[type], apiErrorBody(type, message, entry.requestId));
+    const fail = (type: ApiErrorType, message: string, errorCode?: string) =>
+      send(ERROR_STATUS[type], apiErrorBody(type, message, entry.requestId, errorCode));
 
     let raw: string;
     try {
@@ -183,7 +188,8 @@ class FakeAnthropicServer implements FakeAnthropic {
       if (!admission.allowed) {
         extraHeaders = { ...extraHeaders, "retry-after": String(admission.retryAfterSeconds) };
         const { requests, windowMs } = this.options.rateLimit as RateLimitOptions;
-        return fail("rate_limit_error", `This request would exceed your rate limit of ${requests} requests per ${windowMs} ms.`);
+        const what = admission.limit === "requests" ? `${requests} requests` : admission.limit;
+        return fail("rate_limit_error", `This request would exceed your rate limit of ${what} per ${windowMs} ms.`);
       }
     }
 
@@ -199,12 +205,26 @@ class FakeAnthropicServer implements FakeAnthropic {
       };
       return fail("rate_limit_error", "Number of requests has exceeded your rate limit (scripted fault).");
     }
+    // Spend caps carry no retry-after: waiting does not help before the next billing period.
+    if (fault === "spend_limit") {
+      const message =
+        "You have reached your API usage limits: your organization has crossed its monthly API usage threshold, " +
+        "set based on your organization's API tier. You will regain access on the first day of next month at 00:00 UTC.";
+      return fail("rate_limit_error", message, "enforced_spend_limit_reached");
+    }
+    if (fault === "contract_spend_limit") {
+      return fail("rate_limit_error", "Your organization has reached the spend limit of its contract.", "contract_spend_limit_reached");
+    }
+    if (fault === "ramp_limit") {
+      extraHeaders = { ...extraHeaders, "retry-after": String(this.options.faultRetryAfterSeconds ?? 1) };
+      return fail("rate_limit_error", "This request would exceed a ramp limit; ramp up your traffic gradually.", "ramp_limit_exceeded");
+    }
 
     if (typeof body !== "object" || body === null) {
       return fail("invalid_request_error", "There was an error parsing the body of your request: expected a JSON object");
     }
     const checked = checkMessagesRequest(body, version);
-    if (!checked.ok) return fail("invalid_request_error", checked.message);
+    if (!checked.ok) return fail(checked.type ?? "invalid_request_error", checked.message);
 
     if (fault === "slow") await sleep(this.options.slowMs ?? 70_000, undefined, { signal });
     const latency = this.latency();
@@ -212,6 +232,12 @@ class FakeAnthropicServer implements FakeAnthropic {
 
     const reply = answer(checked.request, this.cache, fault && isContentFault(fault) ? fault : null);
     if (!reply.ok) return fail("invalid_request_error", reply.message);
+    if (this.limiter) {
+      // Input tokens as rate limits count them: cache reads do not count for most models (rate limits page).
+      const usage = reply.message.usage;
+      this.limiter.recordTokens(usage.input_tokens + usage.cache_creation_input_tokens, usage.output_tokens);
+      extraHeaders = { ...extraHeaders, ...this.limiter.tokenHeaders() };
+    }
     return send(200, reply.message);
   }
 

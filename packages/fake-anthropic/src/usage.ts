@@ -60,19 +60,19 @@ interface Breakpoint {
 /**
  * Prompt caching as the API reports it: the first request with a given prefix up to a `cache_control`
  * breakpoint pays for writing it (cache_creation_input_tokens), later ones within the TTL read it
- * (cache_read_input_tokens), and each hit refreshes the TTL. Minimum cacheable lengths are not modelled, so
- * short test prompts cache too.
+ * (cache_read_input_tokens), and each hit refreshes the TTL.
  */
 export class PromptCache {
   private readonly expiry = new Map<string, number>();
 
   /**
-   * @param minCacheableTokens the model's minimum cacheable prefix: a breakpoint with a shorter prefix is not
-   * cached, as on the real API (4,096 tokens on Haiku 4.5). 0 caches everything, for short test prompts.
+   * @param minCacheableTokens the minimum cacheable prefix, or the model's (see models.ts): a breakpoint with a
+   * shorter prefix is not cached, as on the real API (512 tokens on Haiku 5.5, 4,096 on Haiku 4.5). 0 caches
+   * everything, for short test prompts.
    */
   constructor(
     private readonly now: () => number,
-    private readonly minCacheableTokens = 0,
+    private readonly minCacheableTokens: number | ((model: string) => number) = 0,
   ) {}
 
   clear(): void {
@@ -82,11 +82,12 @@ export class PromptCache {
   usage(request: MessagesRequest, outputTokens: number): Usage {
     const hash: Hash = createHash("sha256").update(request.model);
     const breakpoints: Breakpoint[] = [];
+    const minTokens = typeof this.minCacheableTokens === "number" ? this.minCacheableTokens : this.minCacheableTokens(request.model);
     let chars = 0;
     for (const piece of promptPieces(request)) {
       chars += piece.text.length;
       hash.update(`\u0000${piece.text}`);
-      if (piece.cache && Math.ceil(chars / 4) >= this.minCacheableTokens)
+      if (piece.cache && Math.ceil(chars / 4) >= minTokens)
         breakpoints.push({ key: hash.copy().digest("hex"), chars, ttl: piece.cache.ttl ?? "5m" });
     }
 

@@ -20,7 +20,7 @@ export interface DemoArgs {
 export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> {
   await seedCommand(env.DATABASE_URL, args);
   const extraEnv: Record<string, string> = {};
-  const fake = args.fake ? await startFakeAnthropic({ apiKey: "demo-key", latencyMs: [40, 120], minCacheableTokens: 4096 }) : null;
+  const fake = args.fake ? await startFakeAnthropic({ apiKey: "demo-key", latencyMs: [40, 120] }) : null;
   if (fake)
     Object.assign(extraEnv, {
       ANTHROPIC_API_KEY: "demo-key",
