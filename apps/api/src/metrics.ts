@@ -83,6 +83,18 @@ export async function collectMetrics(db: Db, queues: Queues): Promise<Metric[]> 
       samples: [{ value: m.rateLimitedFallbacks }],
     },
     {
+      name: "engagement_llm_spend_limited_runs_total",
+      help: "Runs that stopped calling the LLM because the provider's spend limit was reached.",
+      type: "counter",
+      samples: [{ value: m.spendLimitedRuns }],
+    },
+    {
+      name: "engagement_llm_spend_limited_members_total",
+      help: "Members given the rules result because the provider's spend limit was reached (reason spend_limit).",
+      type: "counter",
+      samples: [{ value: m.spendLimitedFallbacks }],
+    },
+    {
       name: "engagement_queue_jobs",
       help: "BullMQ jobs per queue and state.",
       type: "gauge",

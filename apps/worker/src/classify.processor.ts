@@ -4,6 +4,9 @@
 //                using an attempt; after maxRateLimited such returns its members get the rules (fallback).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
+//   spend cap  → a 429 naming enforced_spend_limit_reached or contract_spend_limit_reached: it will not clear
+//                tonight, so the run stops calling the LLM (stopRunLlm); this job's and every later job's
+//                members get the rules with the reason spend_limit, without a call.
 import {
   computeSignals,
   countRateLimitedResponse,
@@ -11,9 +14,18 @@ import {
   type MemberResult,
   type MemberSignalsRow,
   membersDoneInRun,
+  SPEND_LIMIT_REASON,
+  stopRunLlm,
   writeMemberResults,
 } from "@engagement/db";
-import { EngagementSignals, isLlmTransientError, LlmOverloadedError, LlmPermanentError, LlmRateLimitedError } from "@engagement/engagement";
+import {
+  EngagementSignals,
+  isLlmTransientError,
+  LlmOverloadedError,
+  LlmPermanentError,
+  LlmRateLimitedError,
+  LlmSpendLimitError,
+} from "@engagement/engagement";
 import { parsePayload } from "@engagement/queue";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
 import pLimit from "p-limit";
@@ -36,6 +48,10 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
 
   const done = await membersDoneInRun(deps.db, runId, userIds);
   const rows = (await computeSignals(deps.db, orgId, run.asOf, userIds)).filter((r) => !done.has(r.userId));
+  if (run.llmStoppedReason) {
+    const fallback = await fallBack(deps, runId, orgId, run.asOf, rows, run.llmStoppedReason);
+    return { outcome: "classified", members: userIds.length, skipped: done.size, llm: 0, fallback };
+  }
   const results: MemberResult[] = [];
   let stopError: unknown;
   const limit = pLimit(deps.settings.classifyChunkConcurrency);
@@ -81,6 +97,16 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
   if (isLlmTransientError(err)) {
     if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
     return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
+  }
+  if (err instanceof LlmSpendLimitError) {
+    const { first } = await stopRunLlm(deps.db, runId, SPEND_LIMIT_REASON);
+    if (first) {
+      log.error(
+        { errorCode: err.errorCode, requestId: err.requestId },
+        "LLM spend limit reached: this run makes no more LLM calls and its remaining members get the rules result; raise the limit or wait for the next billing period",
+      );
+    }
+    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, SPEND_LIMIT_REASON));
   }
   if (err instanceof LlmPermanentError) {
     log.error({ err }, "LLM request rejected; members get the rules result");

@@ -1,6 +1,7 @@
 // A pipeline under test: a cloned database, a queue prefix of its own in the real Redis, the fake Anthropic
 // server, and in-process workers built exactly as main.ts builds them.
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { generateSeed, getRun, insertSeedOrg } from "@engagement/db";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
 import { createClassifier } from "@engagement/engagement";
@@ -23,6 +24,8 @@ export interface Pipeline {
   startWorkers(tuning?: Partial<WorkerTuning>): Worker[];
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
+  /** What the workers logged at warn level and above, parsed. */
+  logLines(): { level: number; msg?: string; [key: string]: unknown }[];
 }
 
 export const FAST_TUNING: WorkerTuning = {
@@ -52,12 +55,19 @@ export async function createPipeline(
     maxRetries: 0,
     beforeRequest: (signal) => budget.acquire(signal),
   });
+  const logged: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logged.push(String(chunk));
+      done();
+    },
+  });
   const deps: WorkerDeps = {
     db: t.db,
     queues,
     classifier,
     budget,
-    logger: createLogger("worker-test", "silent"),
+    logger: createLogger("worker-test", "warn", sink),
     settings: { classifyChunkSize: 5, classifyChunkConcurrency: 3, maxRateLimited: 50, skipRecentHours: 24, ...opts.settings },
   };
   const p: Pipeline = {
@@ -68,6 +78,7 @@ export async function createPipeline(
     queues,
     deps,
     workers: [],
+    logLines: () => logged.flatMap((chunk) => chunk.split("\n").filter(Boolean)).map((line) => JSON.parse(line)),
     startWorkers(tuning = {}) {
       p.workers.push(...createWorkers(deps, connection, prefix, { ...FAST_TUNING, ...tuning }));
       return p.workers;

@@ -58,4 +58,42 @@ describe("LLM failures during a run", () => {
     const classifyJobs = await p.queues.classify.getJobs(["completed"]);
     expect(classifyJobs.every((j) => j.attemptsMade <= 1)).toBe(true);
   });
+
+  it.each(["spend_limit", "contract_spend_limit"] as const)(
+    "a %s 429 stops the run's LLM calls at once: the rest get the rules with reason spend_limit, said in the run and the log",
+    async (fault) => {
+      p = await createPipeline(`spend-${fault}`, { settings: { classifyChunkConcurrency: 2, classifyChunkSize: 10 } });
+      const [org] = await seedOrgs(p, 1, 60);
+      p.fake.setFaultMode(fault);
+      p.startWorkers({ classifyConcurrency: 2 });
+      const { runId } = await runOrg(p, org!.org.id);
+      const [run] = await waitForRuns(p, [runId], 30_000);
+      expect(run!.status).toBe("completed");
+      expect(run!.llmStoppedReason).toBe("spend_limit");
+      expect(run!.llmStoppedAt).toBeInstanceOf(Date);
+      const judged = (run!.errorDetails as { fallbackReasons: Record<string, number> }).fallbackReasons.spend_limit ?? 0;
+      expect(judged).toBeGreaterThan(10);
+      expect(await p.t.db.memberEngagement.count({ where: { orgId: org!.org.id } })).toBe(60);
+      // No retry of a spend cap: at most the calls already in flight when the first answer came back.
+      expect(p.fake.stats().received).toBeLessThanOrEqual(4);
+      expect(run!.rateLimitedResponses).toBe(0);
+      const logged = p.logLines().filter((l) => l.level === 50 && /spend limit/i.test(String(l.msg)));
+      expect(logged.length).toBeGreaterThan(0);
+    },
+  );
+
+  it("a ramp_limit_exceeded 429 stays a wait-and-retry case: the members are judged after the retry-after", async () => {
+    p = await createPipeline("ramp", { settings: { classifyChunkConcurrency: 1, classifyChunkSize: 50 } });
+    const [org] = await seedOrgs(p, 1, 20);
+    p.fake.fault("ramp_limit", 1);
+    p.startWorkers({ classifyConcurrency: 1 });
+    const { runId } = await runOrg(p, org!.org.id);
+    const [run] = await waitForRuns(p, [runId], 30_000);
+    expect(run!.status).toBe("completed");
+    expect(run!.llmStoppedReason).toBeNull();
+    expect(run!.rateLimitedResponses).toBe(1);
+    const bySource = run!.countsBySource as Record<string, number>;
+    expect(bySource).not.toHaveProperty("fallback");
+    expect(bySource.llm).toBeGreaterThan(0);
+  });
 });

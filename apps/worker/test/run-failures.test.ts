@@ -1,9 +1,9 @@
 // A run whose org job fails for good is marked failed even when the failure happens outside the processor
 // (BullMQ's stalled-job check, another process): the worker watches the queue's events.
-import { createOrGetRun } from "@engagement/db";
-import { buildOrg } from "@engagement/db/testing";
+
 import { randomBytes } from "node:crypto";
-import { TEST_REDIS_URL } from "@engagement/db/testing";
+import { createOrGetRun } from "@engagement/db";
+import { buildOrg, TEST_REDIS_URL } from "@engagement/db/testing";
 import { catalog, createRedis, jobIds } from "@engagement/queue";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { Worker } from "bullmq";
@@ -53,7 +53,10 @@ describe("watchRunFailures", () => {
     // A named base connection: every connection made from it carries the name, so CLIENT LIST shows ours only.
     const name = `leakcheck-${randomBytes(4).toString("hex")}`;
     const base = createRedis(TEST_REDIS_URL, { connectionName: name });
-    const ours = async () => String(await p.connection.client("LIST")).split("\n").filter((l) => l.includes(`name=${name}`)).length;
+    const ours = async () =>
+      String(await p.connection.client("LIST"))
+        .split("\n")
+        .filter((l) => l.includes(`name=${name}`)).length;
     try {
       await base.ping();
       const events = watchRunFailures(p.deps, base, p.prefix);

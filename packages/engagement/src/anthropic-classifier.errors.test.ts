@@ -6,6 +6,7 @@ import {
   LlmOverloadedError,
   LlmPermanentError,
   LlmRateLimitedError,
+  LlmSpendLimitError,
   LlmTransientError,
   LlmUnavailableError,
 } from "./errors.ts";
@@ -58,6 +59,25 @@ describe("transport errors are thrown typed, never swallowed into a fallback", (
     } finally {
       await limited.stop();
     }
+  });
+
+  it.each([
+    ["spend_limit", "enforced_spend_limit_reached"],
+    ["contract_spend_limit", "contract_spend_limit_reached"],
+  ] as const)("429 %s → LlmSpendLimitError (%s), not a rate limit to wait out", async (fault, code) => {
+    fake.fault(fault, 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmSpendLimitError);
+    expect(error).not.toBeInstanceOf(LlmTransientError);
+    expect(error).toMatchObject({ status: 429, errorCode: code, requestId: expect.stringMatching(/^req_/) });
+    expect(fake.stats().received).toBe(1);
+  });
+
+  it("429 ramp_limit_exceeded stays a rate limit with its retry-after", async () => {
+    fake.fault("ramp_limit", 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmRateLimitedError);
+    expect((error as LlmRateLimitedError).retryAfterMs).toBe(7000);
   });
 
   it("529 → LlmOverloadedError; no hint means retryAfterMs null", async () => {

@@ -1,5 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { LlmAbortedError, LlmOverloadedError, LlmPermanentError, LlmRateLimitedError, LlmUnavailableError } from "./errors.ts";
+import {
+  LlmAbortedError,
+  LlmOverloadedError,
+  LlmPermanentError,
+  LlmRateLimitedError,
+  LlmSpendLimitError,
+  LlmUnavailableError,
+  SPEND_LIMIT_ERROR_CODES,
+  type SpendLimitErrorCode,
+} from "./errors.ts";
 
 interface HeaderReader {
   get(name: string): string | null;
@@ -44,6 +53,12 @@ export function toLlmError(error: unknown): unknown {
   const detail = error.apiMessage ?? error.message;
   const details = { status, requestId, cause: error };
 
+  // `error.details.error_code` names the cause; a ramp limit (ramp_limit_exceeded) or an unknown code is an
+  // ordinary rate limit to wait out.
+  const code = error.errorCode;
+  if (status === 429 && code && (SPEND_LIMIT_ERROR_CODES as readonly string[]).includes(code)) {
+    return new LlmSpendLimitError(`Anthropic spend limit reached (${code}): ${detail}`, code as SpendLimitErrorCode, details);
+  }
   if (status === 429) return new LlmRateLimitedError(`Anthropic rate limit: ${detail}`, retryAfterMs, details);
   if (status === 529) return new LlmOverloadedError(`Anthropic overloaded: ${detail}`, retryAfterMs, details);
   // 408 is a timeout on the server's side and, like 5xx, may succeed later. An error without a status

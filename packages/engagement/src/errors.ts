@@ -34,7 +34,7 @@ export abstract class LlmTransientError extends LlmError {
   }
 }
 
-/** When a 429 carries no hint (a monthly spend cap sends none), back off this long rather than hammering. */
+/** When a rate-limit 429 carries no retry hint, back off this long rather than hammering (spend caps are LlmSpendLimitError). */
 export const DEFAULT_RATE_LIMIT_RETRY_MS = 30_000;
 
 /** HTTP 429. */
@@ -55,6 +55,25 @@ export class LlmOverloadedError extends LlmTransientError {
 
 /** 5xx other than 529, request timeouts and connection failures. */
 export class LlmUnavailableError extends LlmTransientError {}
+
+/** The spend caps a 429 can name in `error.details.error_code`: no retry-after, they last until the next billing period. */
+export const SPEND_LIMIT_ERROR_CODES = ["enforced_spend_limit_reached", "contract_spend_limit_reached"] as const;
+export type SpendLimitErrorCode = (typeof SPEND_LIMIT_ERROR_CODES)[number];
+
+/**
+ * HTTP 429 for a spend cap (the tier's monthly threshold or the contract's limit). Not a rate limit: it will
+ * not clear within a night, and the documentation says retries fail until access resumes, so a run stops
+ * calling the LLM at once and gives the remaining members the rules result.
+ */
+export class LlmSpendLimitError extends LlmError {
+  constructor(
+    message: string,
+    readonly errorCode: SpendLimitErrorCode,
+    details: LlmErrorDetails = {},
+  ) {
+    super(message, { status: 429, ...details });
+  }
+}
 
 /** A 4xx other than 408/429 (bad request, auth, permission, not found, too large): retrying cannot help. */
 export class LlmPermanentError extends LlmError {}

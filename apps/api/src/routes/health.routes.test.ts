@@ -53,6 +53,8 @@ describe("health and metrics", () => {
       errorDetails: { fallbackReasons: { rate_limited: 2 } },
     });
     await buildRun(api.db, { orgId: org.id, status: "failed", errorDetails: { runError: "boom" } });
+    const stopped = await buildRun(api.db, { orgId: org.id, status: "completed", errorDetails: { fallbackReasons: { spend_limit: 9 } } });
+    await api.db.engagementRun.update({ where: { id: stopped.id }, data: { llmStoppedReason: "spend_limit", llmStoppedAt: new Date() } });
     await api.queues.orgRun.add("org-run", { runId: "00000000-0000-4000-8000-000000000001" }, { jobId: "metrics-probe" });
 
     const res = await api.app.inject({ url: "/metrics" });
@@ -61,7 +63,7 @@ describe("health and metrics", () => {
     const lines = res.body.split("\n");
     expect(lines).toEqual(
       expect.arrayContaining([
-        'engagement_runs{status="completed"} 1',
+        'engagement_runs{status="completed"} 2',
         'engagement_runs{status="failed"} 1',
         'engagement_members_classified{source="llm",level="at_risk"} 1',
         "engagement_llm_calls_total 7",
@@ -69,6 +71,8 @@ describe("health and metrics", () => {
         'engagement_llm_tokens_total{kind="output"} 300',
         "engagement_llm_rate_limited_total 5",
         "engagement_llm_rate_limited_members_total 2",
+        "engagement_llm_spend_limited_runs_total 1",
+        "engagement_llm_spend_limited_members_total 9",
         'engagement_queue_jobs{queue="engagement-org-run",state="waiting"} 1',
         'engagement_queue_jobs{queue="engagement-classify",state="waiting"} 0',
       ]),

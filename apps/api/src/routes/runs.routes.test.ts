@@ -76,6 +76,18 @@ describe("run routes", () => {
       summary: { llmCalls: 2, tokens: { input: 900, output: 0 }, errorDetails: { fallbackReasons: { rate_limited: 1 } } },
     });
     expect((await status(a.org.id, run.id, operator)).statusCode).toBe(200);
+    expect(res.json().summary.llmStopped).toBeNull();
+  });
+
+  it("GET says plainly when the run stopped calling the LLM (spend limit)", async () => {
+    const run = await buildRun(api.db, { orgId: a.org.id, status: "completed", errorDetails: { fallbackReasons: { spend_limit: 4 } } });
+    const at = new Date("2026-12-01T04:00:05.000Z");
+    await api.db.engagementRun.update({ where: { id: run.id }, data: { llmStoppedReason: "spend_limit", llmStoppedAt: at } });
+    const res = await status(a.org.id, run.id, a.adminToken);
+    expect(res.json().summary).toMatchObject({
+      llmStopped: { reason: "spend_limit", at: at.toISOString() },
+      errorDetails: { fallbackReasons: { spend_limit: 4 } },
+    });
   });
 
   it("refuses members (403) and another organisation's admin (403), changing nothing", async () => {

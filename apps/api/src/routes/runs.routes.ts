@@ -8,7 +8,7 @@ import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
 import { Id } from "../ids.ts";
-import { bearer, iso, Level, OrgParams } from "../schemas/common.schemas.ts";
+import { bearer, iso, Level, OrgParams, Timestamp } from "../schemas/common.schemas.ts";
 import { RunHeadline } from "../schemas/engagement.schemas.ts";
 
 const StartRunBody = z.object({
@@ -30,6 +30,10 @@ const RunDetail = RunHeadline.extend({
     errorDetails: z.record(z.string(), z.unknown()).describe("fallback reasons with counts, and a run-level error if any"),
     expiredOverrides: z.number().int(),
     rateLimitedResponses: z.number().int().describe("times a classify job was sent back by a 429/529"),
+    llmStopped: z
+      .object({ reason: z.string().describe('e.g. "spend_limit": the provider\'s spend limit was reached'), at: Timestamp })
+      .nullable()
+      .describe("set when the run stopped calling the LLM before its end; the remaining members got the rules result"),
   }),
 });
 
@@ -109,6 +113,9 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
             errorDetails: (run.errorDetails ?? {}) as Record<string, unknown>,
             expiredOverrides: run.expiredOverrides,
             rateLimitedResponses: run.rateLimitedResponses,
+            llmStopped: run.llmStoppedReason
+              ? { reason: run.llmStoppedReason, at: iso(run.llmStoppedAt ?? run.finishedAt ?? run.createdAt) }
+              : null,
           },
         };
       },

@@ -59,6 +59,7 @@ export async function runSummaries(db: Db, runIds: string[]) {
     errorDetails: r.errorDetails,
     expiredOverrides: r.expiredOverrides,
     rateLimitedResponses: r.rateLimitedResponses,
+    llmStoppedReason: r.llmStoppedReason,
     durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
   }));
 }
@@ -69,6 +70,21 @@ export type RunSummary = Awaited<ReturnType<typeof runSummaries>>[number];
 function inputTokens(t: { input: number; cacheRead: number; cacheWrite: number }): string {
   const all = t.input + t.cacheRead + t.cacheWrite;
   return all === 0 ? "0" : `${all.toLocaleString("en-US")} (${Math.round((100 * t.cacheRead) / all)}%)`;
+}
+
+const STOP_REASONS: Record<string, string> = {
+  spend_limit: "the provider's spend limit was reached (raise it, or wait for the next billing period)",
+};
+
+/** One plain line per run that stopped calling the LLM, for under the table. */
+export function summaryNotes(summaries: RunSummary[]): string[] {
+  return summaries
+    .filter((s) => s.llmStoppedReason)
+    .map((s) => {
+      const reason = s.llmStoppedReason as string;
+      const members = (s.errorDetails as { fallbackReasons?: Record<string, number> } | null)?.fallbackReasons?.[reason] ?? 0;
+      return `! ${s.org}: LLM calls stopped, ${STOP_REASONS[reason] ?? reason}; ${members} members got the rules result.`;
+    });
 }
 
 export function summaryTable(summaries: RunSummary[]): string {
@@ -125,5 +141,9 @@ export function summaryTable(summaries: RunSummary[]): string {
       "time",
     ],
     rows,
+  ).concat(
+    summaryNotes(summaries)
+      .map((note) => `\n${note}`)
+      .join(""),
   );
 }

@@ -144,6 +144,18 @@ export async function withOrgRunLock<T>(db: Db, orgId: string, fn: (tx: DbTx) =>
   );
 }
 
+/**
+ * The run makes no more LLM calls (a spend cap was reached): every classify job of the run reads this before
+ * calling and gives its members the rules result instead. The first reason and time are kept.
+ */
+export async function stopRunLlm(db: Db, runId: string, reason: string) {
+  const { count } = await db.engagementRun.updateMany({
+    where: { id: runId, llmStoppedReason: null },
+    data: { llmStoppedReason: reason, llmStoppedAt: new Date() },
+  });
+  return { first: count === 1 };
+}
+
 /** One more 429/529 met by the run's classify jobs (counted as it happens, for the run summary and metrics). */
 export async function countRateLimitedResponse(db: Db, runId: string) {
   await db.engagementRun.update({ where: { id: runId }, data: { rateLimitedResponses: { increment: 1 } } });
