@@ -1,6 +1,7 @@
 // The README's commands start here, on a fresh clone, with nothing but Node 20 and npm:
 //   npm run demo  → pnpm, install, generate, services check, migrate + seed + one nightly run end to end
-//   npm test      → pnpm, install, generate, services check, the test suite (last line: "N passed, N failed")
+//   npm test      → pnpm, install, generate, services check, a browser for the Bull Board test, the test suite
+//                   (last line: "N passed, N failed")
 //   npm run check → type check and lint
 // Only Node built-ins here: dependencies are not installed yet when it starts.
 import { spawnSync } from "node:child_process";
@@ -66,6 +67,28 @@ async function checkServices() {
   process.exit(3);
 }
 
+/**
+ * The Bull Board test drives a real Chromium. apps/api/test/chromium.ts finds one (CHROMIUM_PATH, Debian's
+ * chromium, or the build packaged in the @sparticuz/chromium dev dependency) and launches it once. If none
+ * starts and this is root on Debian/Ubuntu, Debian's chromium is installed; otherwise the check's one line
+ * says what to install and the suite does not run.
+ */
+function ensureBrowser() {
+  const check = () => run(resolve(ROOT, "node_modules/.bin/tsx"), ["apps/api/test/check-chromium.ts"]) === 0;
+  if (check()) return;
+  // A CHROMIUM_PATH that does not start is the user's to fix; installing another browser would not be used.
+  const canApt =
+    !process.env.CHROMIUM_PATH && process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+  if (canApt) {
+    console.error("→ installing Debian's chromium with apt-get");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const installed =
+      run("apt-get", ["update", "-qq"], { env }) === 0 && run("apt-get", ["install", "-y", "-qq", "chromium"], { env }) === 0;
+    if (installed && check()) return;
+  }
+  process.exit(4);
+}
+
 ensurePnpm();
 must("pnpm", ["install", "--frozen-lockfile", "--reporter=silent"], "pnpm install");
 must("pnpm", ["--filter", "@engagement/db", "generate"], "prisma generate");
@@ -77,6 +100,7 @@ switch (task) {
     break;
   case "test":
     await checkServices();
+    ensureBrowser();
     process.exit(run("node", ["scripts/test.mjs", ...rest]));
     break;
   case "check":

@@ -1,8 +1,9 @@
 // A real browser (Debian's chromium through playwright-core) logs into Bull Board over HTTP and sees the
 // three queues and a completed org-run job. The job is enqueued through the API and completed by a BullMQ
-// Worker on the test's own prefix. Without /usr/bin/chromium this test FAILS on purpose: CI installs it
-// (`apt-get install -y chromium`), and a silently skipped browser test would prove nothing.
-import { existsSync, mkdirSync } from "node:fs";
+// Worker on the test's own prefix. The browser is found by ./chromium.ts (CHROMIUM_PATH, Debian's chromium, or
+// the build packaged in @sparticuz/chromium); without one this test FAILS on purpose, and `npm test` stops
+// before the suite saying what to install: a silently skipped browser test would prove nothing.
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_REDIS_URL } from "@engagement/db/testing";
@@ -12,9 +13,9 @@ import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type Browser, chromium } from "playwright-core";
 import { BOARD_PATH } from "../src/board.ts";
+import { CHROMIUM_ARGS, findChromium } from "./chromium.ts";
 import { bearer, seedOrg, startTestApi, type TestApi } from "./harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TIMEOUT = 90_000;
 
 describe("Bull Board in a browser", () => {
@@ -26,11 +27,7 @@ describe("Bull Board in a browser", () => {
   let runId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium) to run the browser test`,
-      );
-    }
+    const executablePath = await findChromium();
     api = await startTestApi("browser");
     base = await api.app.listen({ host: "127.0.0.1", port: 0 });
 
@@ -48,10 +45,7 @@ describe("Bull Board in a browser", () => {
     worker = w;
     await expect(completed).resolves.toBe(jobIds.orgRun(runId));
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   }, TIMEOUT);
 
   afterAll(async () => {

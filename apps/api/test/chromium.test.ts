@@ -1,0 +1,21 @@
+// The browser check `npm test` runs before the suite: a browser comes from the machine or the npm package,
+// and a missing one is named with what to install, never skipped.
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "@jest/globals";
+import { CHROMIUM_HELP, findChromium } from "./chromium.ts";
+
+describe("finding the browser for the Bull Board test", () => {
+  it("refuses a CHROMIUM_PATH that does not exist, saying what to install", async () => {
+    await expect(findChromium({ CHROMIUM_PATH: "/nonexistent/chromium" })).rejects.toThrow(CHROMIUM_HELP);
+  });
+
+  it("uses CHROMIUM_PATH when it exists", async () => {
+    expect(await findChromium({ CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+  });
+
+  it("without CHROMIUM_PATH finds Debian's chromium or unpacks the packaged build (no download)", async () => {
+    const path = await findChromium({});
+    expect(existsSync(path)).toBe(true);
+    if (!existsSync("/usr/bin/chromium")) expect(path).not.toBe("/usr/bin/chromium");
+  }, 60_000);
+});
