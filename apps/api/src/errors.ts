@@ -4,7 +4,7 @@
 // Fastify validates params, then body, then querystring and stops at the first part that fails, so one 400
 // lists the fields of one part; fixing them and resending reveals the next part's, if any.
 
-import { redactUrl } from "@engagement/runtime";
+import { redactUrlCredentials } from "@engagement/runtime";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -88,11 +88,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (status >= 500) {
       // A response that does not match its schema is our bug; log the zod issues, never send them.
       const detail = isResponseSerializationError(err) ? { issues: (err.cause as { issues?: unknown } | undefined)?.issues } : {};
-      req.log.error({ err, ...detail, url: redactUrl(req.url) }, "request failed");
+      req.log.error({ err, ...detail, url: redactUrlCredentials(req.url) }, "request failed");
     }
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: "not_found", message: `no route ${req.method} ${redactUrl(req.url)}` } satisfies ErrorBody),
+    reply.code(404).send({ error: "not_found", message: `no route ${req.method} ${redactUrlCredentials(req.url)}` } satisfies ErrorBody),
   );
 }

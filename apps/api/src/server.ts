@@ -2,7 +2,7 @@
 // listen on port 0. Zod schemas validate requests and serialise responses (extra fields are stripped, so a
 // handler cannot leak a column its response schema does not name).
 
-import { redactUrl } from "@engagement/runtime";
+import { redactUrlCredentials } from "@engagement/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { createAccessHooks, registerAuthDecorator } from "./auth/auth.plugin.ts";
@@ -33,7 +33,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerAuthDecorator(app);
   app.addHook("onResponse", async (req, reply) => {
     req.log.info(
-      { method: req.method, url: redactUrl(req.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime), sub: req.auth?.sub },
+      {
+        method: req.method,
+        url: redactUrlCredentials(req.url),
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        sub: req.auth?.sub,
+      },
       "request",
     );
   });

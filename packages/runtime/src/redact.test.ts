@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
 import { createLogger } from "./logger.ts";
-import { CREDENTIAL_HEADERS, redactUrl } from "./redact.ts";
+import { CREDENTIAL_HEADERS, redactUrlCredentials } from "./redact.ts";
 
 const SECRET = "s3cr3t-value-0123456789";
 
@@ -30,20 +30,22 @@ describe("credential redaction", () => {
     "Access_Token",
   ])("redacts ?%s= and keeps the other parameters as sent", (name) => {
     const url = `/v1/orgs/x/engagement?limit=5&${name}=${SECRET}&level=at_risk#frag`;
-    const redacted = redactUrl(url);
+    const redacted = redactUrlCredentials(url);
     expect(redacted).toBe(`/v1/orgs/x/engagement?limit=5&${name}=[redacted]&level=at_risk`);
     expect(redacted).not.toContain(SECRET);
   });
 
   it("redacts percent-encoded parameter names and every occurrence", () => {
-    expect(redactUrl(`/a?access%5Ftoken=${SECRET}&token=${SECRET}&token=${SECRET}`)).toBe(
+    expect(redactUrlCredentials(`/a?access%5Ftoken=${SECRET}&token=${SECRET}&token=${SECRET}`)).toBe(
       "/a?access%5Ftoken=[redacted]&token=[redacted]&token=[redacted]",
     );
   });
 
   it("leaves URLs without credentials alone", () => {
-    expect(redactUrl("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new")).toBe("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new");
-    expect(redactUrl("/health")).toBe("/health");
+    expect(redactUrlCredentials("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new")).toBe(
+      "/v1/orgs/x/engagement?limit=5&cursor=abc&level=new",
+    );
+    expect(redactUrlCredentials("/health")).toBe("/health");
   });
 
   it.each(CREDENTIAL_HEADERS)("the logger redacts the %s header wherever request or response headers are logged", (header) => {

@@ -19,7 +19,7 @@ function decodeName(raw: string): string {
 }
 
 /** A URL (or path with a query) fit for logs: every credential-bearing query value replaced by [redacted]. */
-export function redactUrl(url: string): string {
+export function redactUrlCredentials(url: string): string {
   const queryAt = url.indexOf("?");
   if (queryAt === -1) return url;
   const hashAt = url.indexOf("#", queryAt);
