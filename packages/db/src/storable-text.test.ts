@@ -19,7 +19,7 @@ describe("storable text", () => {
   });
 
   it("finds every offending string and key in a nested request part, with its path", () => {
-    const body = { note: "x\u0000", rows: [{ name: "ok" }, { name: "bad\ud800" }], ["k\u0000"]: 1 };
+    const body = { note: "x\u0000", rows: [{ name: "ok" }, { name: "bad\ud800" }], "k\u0000": 1 };
     expect(findUnstorableText(body, "body")).toEqual([
       { field: "body.note", message: expect.stringContaining("NUL") },
       { field: "body.rows.1.name", message: expect.stringContaining("surrogate") },

@@ -30,7 +30,7 @@ export function findUnstorableText(value: unknown, path: string): { field: strin
       const reason = unstorableTextReason(v);
       if (reason) issues.push({ field: at, message: reason });
     } else if (Array.isArray(v)) {
-      if (depth < MAX_DEPTH) v.forEach((item, i) => visit(item, `${at}.${i}`, depth + 1));
+      if (depth < MAX_DEPTH) for (const [i, item] of v.entries()) visit(item, `${at}.${i}`, depth + 1);
     } else if (v !== null && typeof v === "object" && depth < MAX_DEPTH) {
       for (const [key, item] of Object.entries(v)) {
         const keyReason = unstorableTextReason(key);

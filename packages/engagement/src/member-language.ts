@@ -35,7 +35,8 @@ export function memberLabel(level: EngagementLevel): string {
  */
 const MARKS = /\p{M}/gu;
 const LETTERS = /[\p{L}\p{N}]/u;
-const IGNORABLE = /^[\p{M}\p{Cf}\u034F\u115F\u1160\u3164\uFFA0\uFE00-\uFE0F]$/u;
+// Combining marks (the grapheme joiner and variation selectors among them), format characters, Hangul fillers.
+const IGNORABLE = /^(?:\p{M}|\p{Cf}|[\u115F\u1160\u3164\uFFA0])$/u;
 const SPACE = /^\s$/u;
 
 /** One letter of the text: the strings it may be read as (a skeleton may be two letters: "m" → "rn"). */

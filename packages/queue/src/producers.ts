@@ -1,6 +1,6 @@
 // Enqueuing org runs. The run row is created first (PostgreSQL is the record of what ran); the job carries only
 // its id. The job id derives from the run id, so enqueuing the same run twice adds one job.
-import { createOrGetRun, type Db, type DbTx, failRun, findActiveRuns, manualRunKey, scheduledRunKey, withOrgRunLock } from "@engagement/db";
+import { createOrGetRun, type Db, failRun, findActiveRuns, manualRunKey, scheduledRunKey, withOrgRunLock } from "@engagement/db";
 import { jobIds } from "./catalog.ts";
 import type { Queues } from "./queues.ts";
 
