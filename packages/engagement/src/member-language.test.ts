@@ -105,6 +105,12 @@ describe("checkMemberText against look-alikes and spelled-out words", () => {
     ["letters split by hyphens and stars", "c-h-u-r-n and ri*sk"],
     ["zero-width joiners and a bidi mark", "at r\u200Di\u200Es\u2060k"],
     ["Cherokee and Latin small capitals mixed", "You seem \u13A0isengaged."],
+    ["score with an em dash", "Your score\u2014and rating\u2014went up"],
+    ["rating before a colon", "Thanks! Your rating:4/5"],
+    ["score glued to a hyphen", "Your score-card is ready"],
+    ["score in an underscore name", "your_score is ready"],
+    ["rated before a hyphen", "You rated-A"],
+    ["score glued to Japanese", "\u3042\u306a\u305f\u306escore\u306f"],
   ])("refuses %s", (_what, text) => {
     expect(checkMemberText(text).ok).toBe(false);
   });
@@ -138,7 +144,7 @@ describe("checkMemberText against look-alikes and spelled-out words", () => {
       .map(([ch, mark]) => ch + (mark ?? ""));
 
   it("refuses every deny-listed word rewritten with random look-alikes, separators, marks and case", () => {
-    const words = ["risk", "churn", "inactive", "disengaged", "declining", "moderate", "level", "classified", "rating"];
+    const words = ["risk", "churn", "inactive", "disengaged", "declining", "moderate", "level", "classified", "rating", "score", "rated"];
     const disguised = fc.constantFrom(...words).chain((word) =>
       fc
         .tuple(
@@ -165,9 +171,14 @@ describe("checkMemberText against look-alikes and spelled-out words", () => {
         .map((text) => ({ word, text })),
     );
     fc.assert(
-      fc.property(disguised, fc.constantFrom("You are ", "We noticed: ", ""), ({ text }, prefix) => {
-        expect(checkMemberText(`${prefix}${text} this month.`).ok).toBe(false);
-      }),
+      fc.property(
+        disguised,
+        fc.constantFrom("You are ", "We noticed: ", "", "(", "\u2014"),
+        fc.constantFrom(" this month.", "\u2014and more", ":5", "-wise"),
+        ({ text }, prefix, suffix) => {
+          expect(checkMemberText(`${prefix}${text}${suffix}`).ok).toBe(false);
+        },
+      ),
       { numRuns: 2000, seed: 20261201 },
     );
   });
