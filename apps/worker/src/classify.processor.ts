@@ -5,8 +5,9 @@
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
 //   spend cap  → a 429 naming enforced_spend_limit_reached or contract_spend_limit_reached: it will not clear
-//                tonight, so the run stops calling the LLM (stopRunLlm); this job's and every later job's
-//                members get the rules with the reason spend_limit, without a call.
+//                tonight and it is the whole account's, so the shared budget is stopped (every worker's next
+//                request, in any run, fails at once without a call) and the run is marked (stopRunLlm); this
+//                job's and every later job's members get the rules with the reason spend_limit.
 import {
   computeSignals,
   countRateLimitedResponse,
@@ -26,7 +27,7 @@ import {
   LlmRateLimitedError,
   LlmSpendLimitError,
 } from "@engagement/engagement";
-import { parsePayload } from "@engagement/queue";
+import { BudgetStoppedError, parsePayload } from "@engagement/queue";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
 import pLimit from "p-limit";
 import type { WorkerDeps } from "./deps.ts";
@@ -54,6 +55,7 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
   }
   const results: MemberResult[] = [];
   let stopError: unknown;
+  let stopping: Promise<{ first: boolean }> | undefined;
   const limit = pLimit(deps.settings.classifyChunkConcurrency);
   await Promise.all(
     rows.map((row) =>
@@ -65,7 +67,14 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
           const result = await deps.classifier.classify(signals, signal ? { signal } : {});
           results.push(toMemberResult(row.userId, signals, result));
         } catch (err) {
-          stopError ??= err;
+          // A spend cap outranks whatever else the chunk met: retrying or waiting cannot help after it.
+          if (isSpendCap(err)) {
+            if (!isSpendCap(stopError)) {
+              stopError = err;
+              // At once, not when the chunk ends: calls about to start elsewhere would only be refused too.
+              stopping = stopLlm(deps, runId, err);
+            }
+          } else stopError ??= err;
           // Pause every worker at once: sibling calls of this chunk may run for seconds before the chunk stops.
           if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) void deps.budget.pause(rateLimitWaitMs(err));
         }
@@ -98,11 +107,11 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
     if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
     return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
   }
-  if (err instanceof LlmSpendLimitError) {
-    const { first } = await stopRunLlm(deps.db, runId, SPEND_LIMIT_REASON);
+  if (isSpendCap(err)) {
+    const { first } = await (stopping as Promise<{ first: boolean }>);
     if (first) {
       log.error(
-        { errorCode: err.errorCode, requestId: err.requestId },
+        err instanceof LlmSpendLimitError ? { errorCode: err.errorCode, requestId: err.requestId } : { stoppedBy: "another run" },
         "LLM spend limit reached: this run makes no more LLM calls and its remaining members get the rules result; raise the limit or wait for the next billing period",
       );
     }
@@ -120,6 +129,17 @@ async function fallBack(deps: WorkerDeps, runId: string, orgId: string, asOf: Da
   const results = rulesFallback(rows, reason);
   await writeMemberResults(deps.db, runId, orgId, asOf, results);
   return results.length;
+}
+
+/** The provider's spend cap, met by this call or, through the shared budget, by another worker's. */
+function isSpendCap(err: unknown): err is LlmSpendLimitError | BudgetStoppedError {
+  return err instanceof LlmSpendLimitError || err instanceof BudgetStoppedError;
+}
+
+/** Stops the whole account's requests (the cap is the account's) and marks the run. */
+async function stopLlm(deps: WorkerDeps, runId: string, err: LlmSpendLimitError | BudgetStoppedError) {
+  if (err instanceof LlmSpendLimitError) await deps.budget.stop(SPEND_LIMIT_REASON);
+  return stopRunLlm(deps.db, runId, SPEND_LIMIT_REASON);
 }
 
 /** An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts). */

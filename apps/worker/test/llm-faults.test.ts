@@ -82,6 +82,26 @@ describe("LLM failures during a run", () => {
     },
   );
 
+  it("the spend cap is the account's: after one refused request no run, of any organisation, sends another", async () => {
+    p = await createPipeline("spend-account", { settings: { classifyChunkConcurrency: 1, classifyChunkSize: 10 } });
+    const orgs = await seedOrgs(p, 2, 40);
+    p.fake.fault("spend_limit", 1);
+    p.startWorkers({ classifyConcurrency: 1 });
+    const started = await Promise.all(orgs.map((o) => runOrg(p!, o.org.id)));
+    const runs = await waitForRuns(
+      p,
+      started.map((r) => r.runId),
+      30_000,
+    );
+    expect(runs.map((r) => [r.status, r.llmStoppedReason])).toEqual([
+      ["completed", "spend_limit"],
+      ["completed", "spend_limit"],
+    ]);
+    // One request reached the provider; every judged member of both runs got the rules result without one.
+    expect(p.fake.stats().received).toBe(1);
+    for (const run of runs) expect((run.countsBySource as Record<string, number>).llm ?? 0).toBe(0);
+  });
+
   it("a ramp_limit_exceeded 429 stays a wait-and-retry case: the members are judged after the retry-after", async () => {
     p = await createPipeline("ramp", { settings: { classifyChunkConcurrency: 1, classifyChunkSize: 50 } });
     const [org] = await seedOrgs(p, 1, 20);

