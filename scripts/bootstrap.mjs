@@ -100,7 +100,8 @@ switch (task) {
     break;
   case "test":
     await checkServices();
-    ensureBrowser();
+    // A run of chosen test files (`npm test -- apps/worker`) needs the browser only if it picks the board test.
+    if (rest.length === 0 || rest.some((arg) => /board|browser|apps\/api\/?$|apps\/api\/test/.test(arg))) ensureBrowser();
     process.exit(run("node", ["scripts/test.mjs", ...rest]));
     break;
   case "check":

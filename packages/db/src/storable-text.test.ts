@@ -27,4 +27,16 @@ describe("storable text", () => {
     ]);
     expect(findUnstorableText({ a: [1, true, null, "fine"] }, "query")).toEqual([]);
   });
+
+  it("refuses nesting deeper than it checks, instead of skipping what lies below", () => {
+    let deep: unknown = "x\u0000";
+    for (let i = 0; i < 70; i++) deep = { a: deep };
+    expect(findUnstorableText(deep, "body")).toEqual([
+      { field: expect.stringMatching(/^body(\.a){64}$/), message: "nested more than 64 levels deep" },
+    ]);
+    expect(findUnstorableText({ "k\u0000": { note: "x\u0000" } }, "body")).toEqual([
+      { field: "body.k\\u0000", message: expect.stringContaining("key") },
+      { field: "body.k\\u0000.note", message: expect.stringContaining("NUL") },
+    ]);
+  });
 });

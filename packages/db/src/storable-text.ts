@@ -29,14 +29,24 @@ export function findUnstorableText(value: unknown, path: string): { field: strin
     if (typeof v === "string") {
       const reason = unstorableTextReason(v);
       if (reason) issues.push({ field: at, message: reason });
-    } else if (Array.isArray(v)) {
-      if (depth < MAX_DEPTH) for (const [i, item] of v.entries()) visit(item, `${at}.${i}`, depth + 1);
-    } else if (v !== null && typeof v === "object" && depth < MAX_DEPTH) {
-      for (const [key, item] of Object.entries(v)) {
-        const keyReason = unstorableTextReason(key);
-        if (keyReason) issues.push({ field: `${at}.${JSON.stringify(key).slice(1, -1)}`, message: `key ${keyReason}` });
-        visit(item, `${at}.${key}`, depth + 1);
-      }
+      return;
+    }
+    if (v === null || typeof v !== "object") return;
+    // Refused rather than skipped: "every string is checked" must stay true however deep a body nests.
+    if (depth >= MAX_DEPTH) {
+      issues.push({ field: at, message: `nested more than ${MAX_DEPTH} levels deep` });
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) visit(item, `${at}.${i}`, depth + 1);
+      return;
+    }
+    for (const [key, item] of Object.entries(v)) {
+      // A field name that holds such a character is shown escaped, so the answer itself stays storable.
+      const keyReason = unstorableTextReason(key);
+      const name = keyReason ? JSON.stringify(key).slice(1, -1) : key;
+      if (keyReason) issues.push({ field: `${at}.${name}`, message: `key ${keyReason}` });
+      visit(item, `${at}.${name}`, depth + 1);
     }
   };
   visit(value, path, 0);

@@ -105,6 +105,10 @@ export class SlidingWindowLimiter {
     const reset = rfc3339((this.tokens.at(-1)?.at ?? now) + this.options.windowMs);
     const input = this.tokenLimit("input");
     const output = this.tokenLimit("output");
+    const tighter =
+      input - used.input <= output - used.output
+        ? { limit: input, left: input - used.input }
+        : { limit: output, left: output - used.output };
     return {
       "anthropic-ratelimit-input-tokens-limit": String(input),
       "anthropic-ratelimit-input-tokens-remaining": String(roundThousand(input - used.input)),
@@ -112,9 +116,9 @@ export class SlidingWindowLimiter {
       "anthropic-ratelimit-output-tokens-limit": String(output),
       "anthropic-ratelimit-output-tokens-remaining": String(roundThousand(output - used.output)),
       "anthropic-ratelimit-output-tokens-reset": reset,
-      // The combined limit "most restrictive currently in effect"; here input plus output.
-      "anthropic-ratelimit-tokens-limit": String(input + output),
-      "anthropic-ratelimit-tokens-remaining": String(roundThousand(input + output - used.input - used.output)),
+      // "The most restrictive limit currently in effect": whichever of input and output has less left.
+      "anthropic-ratelimit-tokens-limit": String(tighter.limit),
+      "anthropic-ratelimit-tokens-remaining": String(roundThousand(tighter.left)),
       "anthropic-ratelimit-tokens-reset": reset,
     };
   }

@@ -41,10 +41,13 @@ describe("credential redaction", () => {
     );
   });
 
+  it("redacts the list cursor, which encodes a member's name", () => {
+    const cursor = Buffer.from(JSON.stringify(["Ada Lovelace", "00000000-0000-4000-8000-000000000001"])).toString("base64url");
+    expect(redactUrlCredentials(`/v1/orgs/x/engagement?limit=5&cursor=${cursor}`)).toBe("/v1/orgs/x/engagement?limit=5&cursor=[redacted]");
+  });
+
   it("leaves URLs without credentials alone", () => {
-    expect(redactUrlCredentials("/v1/orgs/x/engagement?limit=5&cursor=abc&level=new")).toBe(
-      "/v1/orgs/x/engagement?limit=5&cursor=abc&level=new",
-    );
+    expect(redactUrlCredentials("/v1/orgs/x/engagement?limit=5&level=new")).toBe("/v1/orgs/x/engagement?limit=5&level=new");
     expect(redactUrlCredentials("/health")).toBe("/health");
   });
 

@@ -6,8 +6,18 @@
 const CREDENTIAL_PARAM = /token|secret|passw|api[-_]?key|auth|signature|credential|session|jwt|bearer/i;
 const SHORT_CREDENTIAL_PARAMS = new Set(["key", "sig", "code", "pwd", "pass"]);
 
+/**
+ * Parameters that carry personal data rather than a credential: the member list's cursor is base64url JSON
+ * of the last row's (name, id), readable by anyone who decodes a log line.
+ */
+const PERSONAL_PARAMS = new Set(["cursor"]);
+
 export function isCredentialParam(name: string): boolean {
   return CREDENTIAL_PARAM.test(name) || SHORT_CREDENTIAL_PARAMS.has(name.toLowerCase());
+}
+
+function isRedactedParam(name: string): boolean {
+  return isCredentialParam(name) || PERSONAL_PARAMS.has(name.toLowerCase());
 }
 
 function decodeName(raw: string): string {
@@ -18,7 +28,7 @@ function decodeName(raw: string): string {
   }
 }
 
-/** A URL (or path with a query) fit for logs: every credential-bearing query value replaced by [redacted]. */
+/** A URL (or path with a query) fit for logs: every credential- or personal-data-bearing value replaced by [redacted]. */
 export function redactUrlCredentials(url: string): string {
   const queryAt = url.indexOf("?");
   if (queryAt === -1) return url;
@@ -29,7 +39,7 @@ export function redactUrlCredentials(url: string): string {
     .map((part) => {
       const eq = part.indexOf("=");
       const name = eq === -1 ? part : part.slice(0, eq);
-      return isCredentialParam(decodeName(name)) ? `${name}=[redacted]` : part;
+      return isRedactedParam(decodeName(name)) ? `${name}=[redacted]` : part;
     })
     .join("&");
   // A fragment never reaches a server; dropping it costs nothing and cannot leak.
