@@ -1,4 +1,5 @@
-import { type Classifier, createClassifier } from "@engagement/engagement";
+import { createClassifier } from "@engagement/anthropic";
+import type { Classifier } from "@engagement/engagement";
 import type { RequestBudget } from "@engagement/queue";
 import { resolveClassifier } from "@engagement/runtime";
 import type { WorkerEnv } from "./env.ts";

@@ -2,9 +2,9 @@
 // server, and in-process workers built exactly as main.ts builds them.
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { createClassifier } from "@engagement/anthropic";
 import { generateSeed, getRun, insertSeedOrg } from "@engagement/db";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
-import { createClassifier } from "@engagement/engagement";
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
 import { closeQueues, createQueues, createRedis, createRequestBudget, enqueueOrgRun, type Queues } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";

@@ -44,7 +44,7 @@ describe("LLM failures during a run", () => {
     const [org] = await seedOrgs(p, 1, 20);
     await p.fake.stop();
     // A server that answers 401 to every call: a classifier with the wrong key.
-    const { createClassifier } = await import("@engagement/engagement");
+    const { createClassifier } = await import("@engagement/anthropic");
     const { startFakeAnthropic } = await import("@engagement/fake-anthropic");
     const other = await startFakeAnthropic({ apiKey: "another-key" });
     p.deps.classifier = createClassifier({ kind: "anthropic", apiKey: "test-key", baseURL: other.url, maxRetries: 0 });

@@ -1,8 +1,8 @@
 // `pnpm engagement <command>`: the project's command line.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { runClassifyCommand } from "@engagement/engagement";
 import { EnvError } from "@engagement/runtime";
+import { runClassifyCommand } from "./commands/classify.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { runCommand } from "./commands/run.ts";
 import { seedCommand } from "./commands/seed.ts";

@@ -1,4 +1,3 @@
-import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
 import type { ClassificationResult } from "./classification-result.ts";
 import { LlmAbortedError } from "./errors.ts";
 import type { RubricThresholds } from "./rubric.ts";
@@ -16,10 +15,6 @@ export interface Classifier {
   classify(signals: EngagementSignals, options?: ClassifyOptions): Promise<ClassificationResult>;
 }
 
-export type ClassifierConfig =
-  | { kind: "rules"; thresholds?: Partial<RubricThresholds> }
-  | ({ kind: "anthropic" } & AnthropicClassifierConfig);
-
 export function createRulesClassifier(thresholds?: Partial<RubricThresholds>): Classifier {
   return {
     name: "rules",
@@ -29,10 +24,4 @@ export function createRulesClassifier(thresholds?: Partial<RubricThresholds>): C
       return classifyWithRules(signals, thresholds);
     },
   };
-}
-
-export function createClassifier(config: ClassifierConfig): Classifier {
-  if (config.kind === "rules") return createRulesClassifier(config.thresholds);
-  const { kind: _kind, ...anthropic } = config;
-  return createAnthropicClassifier(anthropic);
 }

@@ -1,10 +1,6 @@
-export * from "./anthropic-classifier.ts";
-export { parseRetryAfterMs } from "./anthropic-errors.ts";
-export { buildClassificationRequest, type ClassificationRequest, type ClassificationRequestInput } from "./classification-request.ts";
 export * from "./classification-result.ts";
 export * from "./classification-tool.ts";
 export * from "./classifier.ts";
-export * from "./cli/classify-command.ts";
 export * from "./errors.ts";
 export * from "./levels.ts";
 export * from "./member-language.ts";

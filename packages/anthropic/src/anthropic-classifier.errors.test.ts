@@ -1,6 +1,3 @@
-import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
 import {
   DEFAULT_RATE_LIMIT_RETRY_MS,
   LlmOverloadedError,
@@ -9,8 +6,11 @@ import {
   LlmSpendLimitError,
   LlmTransientError,
   LlmUnavailableError,
-} from "./errors.ts";
-import { SIGNALS_BY_LEVEL } from "./testing/build-signals.ts";
+} from "@engagement/engagement";
+import { SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
+import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
 
 const API_KEY = "test-key";
 let fake: FakeAnthropic;

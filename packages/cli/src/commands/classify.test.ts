@@ -1,8 +1,8 @@
+import { classifyWithRules } from "@engagement/engagement";
+import { buildSignals, SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
 import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { classifyWithRules } from "../rules-classifier.ts";
-import { buildSignals, SIGNALS_BY_LEVEL } from "../testing/build-signals.ts";
-import { runClassifyCommand } from "./classify-command.ts";
+import { runClassifyCommand } from "./classify.ts";
 
 const batch = [SIGNALS_BY_LEVEL.highly_engaged, SIGNALS_BY_LEVEL.new, SIGNALS_BY_LEVEL.at_risk, SIGNALS_BY_LEVEL.inactive];
 

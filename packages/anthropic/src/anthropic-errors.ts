@@ -8,7 +8,7 @@ import {
   LlmUnavailableError,
   SPEND_LIMIT_ERROR_CODES,
   type SpendLimitErrorCode,
-} from "./errors.ts";
+} from "@engagement/engagement";
 
 interface HeaderReader {
   get(name: string): string | null;

@@ -1,7 +1,6 @@
+import { createClassifier } from "@engagement/anthropic";
+import { type Classifier, EngagementSignals, LlmError } from "@engagement/engagement";
 import type { z } from "zod";
-import { type Classifier, createClassifier } from "../classifier.ts";
-import { LlmError } from "../errors.ts";
-import { EngagementSignals } from "../signals.ts";
 
 export interface ClassifyCommandInput {
   classifier: "rules" | "anthropic";

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { computeSignals, type Db } from "@engagement/db";
 import { buildMember, buildMemberEngagement, buildOrg } from "@engagement/db/testing";
-import { EngagementSignals } from "../src/signals.ts";
+import { EngagementSignals } from "@engagement/engagement";
 import type { HistorySet, MemberHistory } from "./histories.ts";
 
 const DAY_MS = 86_400_000;

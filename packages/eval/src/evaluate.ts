@@ -1,17 +1,16 @@
-// Evaluation report: `pnpm --filter @engagement/engagement exec tsx eval/evaluate.ts [--classifier rules|anthropic] [--real]`.
+// Evaluation report: `pnpm --filter @engagement/eval exec tsx src/evaluate.ts [--classifier rules|anthropic] [--real]`.
 // Loads every labelled history into a scratch database, computes signals with the production SQL, scores the
 // rules against the labels and measures how often the LLM classifier agrees with the rules. The LLM is the
 // in-process fake server unless --real is given with ANTHROPIC_API_KEY set. Writes eval/RESULTS.md.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { createAnthropicClassifier, DEFAULT_ANTHROPIC_MODEL } from "@engagement/anthropic";
 import { applyMigrations, createDb, dropDatabase, ensureDatabase, withDatabase } from "@engagement/db";
 import { TEST_SERVER_URL } from "@engagement/db/testing";
+import type { ClassificationResult } from "@engagement/engagement";
+import { classifyWithRules, isFactsDecided } from "@engagement/engagement";
 import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
-import { createAnthropicClassifier, DEFAULT_ANTHROPIC_MODEL } from "../src/anthropic-classifier.ts";
-import type { ClassificationResult } from "../src/classification-result.ts";
-import { isFactsDecided } from "../src/rubric.ts";
-import { classifyWithRules } from "../src/rules-classifier.ts";
 import { realAnthropicKey } from "./env.ts";
 import { loadHistories } from "./histories.ts";
 import { type LoadedHistory, loadHistorySignals } from "./load-signals.ts";
@@ -74,7 +73,7 @@ try {
 
   const report = sections.join("\n\n");
   console.log(report);
-  const command = `pnpm --filter @engagement/engagement exec tsx eval/evaluate.ts --classifier ${values.classifier}${values.real ? " --real" : ""}`;
+  const command = `pnpm --filter @engagement/eval exec tsx src/evaluate.ts --classifier ${values.classifier}${values.real ? " --real" : ""}`;
   writeFileSync(
     new URL("./RESULTS.md", import.meta.url),
     `# Evaluation results\n\nCommand: \`${command}\`  \nDate: ${new Date().toISOString()}  \nDataset: eval/histories.json (${set.histories.length} labelled histories)\n\n${report}\n`,

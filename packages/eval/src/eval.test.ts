@@ -1,12 +1,11 @@
 // The evaluation set (eval/histories.json) through the real signal SQL: it must stay large, cover every rubric
 // step, and the rules must match every hand-worked label. A failure means the SQL, the rubric or a label is wrong.
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
+import { ENGAGEMENT_LEVELS, evaluateRubric, RUBRIC_STEPS } from "@engagement/engagement";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { loadHistories } from "../eval/histories.ts";
-import { type LoadedHistory, loadHistorySignals } from "../eval/load-signals.ts";
-import { accuracy } from "../eval/metrics.ts";
-import { ENGAGEMENT_LEVELS } from "./levels.ts";
-import { evaluateRubric, RUBRIC_STEPS } from "./rubric.ts";
+import { loadHistories } from "./histories.ts";
+import { type LoadedHistory, loadHistorySignals } from "./load-signals.ts";
+import { accuracy } from "./metrics.ts";
 
 describe("evaluation set", () => {
   const set = loadHistories();

@@ -1,8 +1,11 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { CLASSIFICATION_TOOL_DESCRIPTION, CLASSIFICATION_TOOL_INPUT_SCHEMA, CLASSIFICATION_TOOL_NAME } from "./classification-tool.ts";
-import type { EngagementLevel } from "./levels.ts";
-import { buildUserMessage } from "./prompts.ts";
-import type { EngagementSignals } from "./signals.ts";
+import type { EngagementLevel, EngagementSignals } from "@engagement/engagement";
+import {
+  buildUserMessage,
+  CLASSIFICATION_TOOL_DESCRIPTION,
+  CLASSIFICATION_TOOL_INPUT_SCHEMA,
+  CLASSIFICATION_TOOL_NAME,
+} from "@engagement/engagement";
 
 export type ClassificationRequest = Anthropic.Messages.MessageCreateParamsNonStreaming;
 

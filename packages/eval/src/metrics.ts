@@ -1,5 +1,5 @@
 // Accuracy, per-level recall, confusion matrix and agreement, plus their plain-text tables.
-import { ENGAGEMENT_LEVELS, type EngagementLevel } from "../src/levels.ts";
+import { ENGAGEMENT_LEVELS, type EngagementLevel } from "@engagement/engagement";
 
 export interface Scored {
   id: string;

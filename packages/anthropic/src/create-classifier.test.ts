@@ -1,7 +1,7 @@
+import { classifyWithRules, createRulesClassifier } from "@engagement/engagement";
+import { SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
 import { describe, expect, it } from "@jest/globals";
-import { createClassifier, createRulesClassifier } from "./classifier.ts";
-import { classifyWithRules } from "./rules-classifier.ts";
-import { SIGNALS_BY_LEVEL } from "./testing/build-signals.ts";
+import { createClassifier } from "./create-classifier.ts";
 
 describe("createClassifier", () => {
   it("rules config gives the rules classifier, answering like classifyWithRules", async () => {

@@ -1,7 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import type { FallbackReason, TokenUsage } from "./classification-result.ts";
-import { CLASSIFICATION_TOOL_NAME, ClassificationToolInput } from "./classification-tool.ts";
-import { checkMemberText } from "./member-language.ts";
+import type { FallbackReason, TokenUsage } from "@engagement/engagement";
+import { CLASSIFICATION_TOOL_NAME, ClassificationToolInput, checkMemberText } from "@engagement/engagement";
 
 export type ResponseOutcome = { ok: true; input: ClassificationToolInput } | { ok: false; reason: FallbackReason; detail: string };
 

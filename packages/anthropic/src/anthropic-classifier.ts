@@ -1,14 +1,21 @@
 import Anthropic from "@anthropic-ai/sdk";
+import type { Classifier, ClassifyOptions, EngagementSignals } from "@engagement/engagement";
+import {
+  addUsage,
+  buildSystemPrompt,
+  type ClassificationResult,
+  evaluateRubric,
+  type FallbackReason,
+  isFactsDecided,
+  LlmAbortedError,
+  type RubricThresholds,
+  resolveThresholds,
+  resultFromRubric,
+  zeroUsage,
+} from "@engagement/engagement";
 import { toLlmError } from "./anthropic-errors.ts";
 import { buildClassificationRequest } from "./classification-request.ts";
 import { interpretResponse, usageOf } from "./classification-response.ts";
-import { addUsage, type ClassificationResult, type FallbackReason, zeroUsage } from "./classification-result.ts";
-import type { Classifier, ClassifyOptions } from "./classifier.ts";
-import { LlmAbortedError } from "./errors.ts";
-import { buildSystemPrompt } from "./prompts.ts";
-import { evaluateRubric, isFactsDecided, type RubricThresholds, resolveThresholds } from "./rubric.ts";
-import { resultFromRubric } from "./rules-classifier.ts";
-import type { EngagementSignals } from "./signals.ts";
 
 export const DEFAULT_ANTHROPIC_MODEL = "claude-haiku-5-5";
 

@@ -1,8 +1,7 @@
-// Writes histories.json: `tsx eval/build-histories.ts`. Every label below is worked out by hand from the events
+// Writes histories.json: `pnpm --filter @engagement/eval exec tsx src/build-histories.ts`. Every label below is worked out by hand from the events
 // (the comment or the family's rule says why); the rubric is never run here, so the evaluation can disagree.
 import { writeFileSync } from "node:fs";
-import type { EngagementLevel } from "../src/levels.ts";
-import type { RubricStep } from "../src/rubric.ts";
+import type { EngagementLevel, RubricStep } from "@engagement/engagement";
 import { HISTORIES_PATH, type HistorySet, type MemberHistory } from "./histories.ts";
 
 type Status = "registered" | "attended" | "no_show" | "cancelled";

@@ -1,12 +1,15 @@
+import type { EngagementSignals } from "@engagement/engagement";
+import {
+  CLASSIFICATION_TOOL_INPUT_SCHEMA,
+  CLASSIFICATION_TOOL_NAME,
+  checkMemberText,
+  classifyWithRules,
+  ENGAGEMENT_LEVELS,
+} from "@engagement/engagement";
+import { buildSignals, SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
 import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
-import { CLASSIFICATION_TOOL_INPUT_SCHEMA, CLASSIFICATION_TOOL_NAME } from "./classification-tool.ts";
-import { ENGAGEMENT_LEVELS } from "./levels.ts";
-import { checkMemberText } from "./member-language.ts";
-import { classifyWithRules } from "./rules-classifier.ts";
-import type { EngagementSignals } from "./signals.ts";
-import { buildSignals, SIGNALS_BY_LEVEL } from "./testing/build-signals.ts";
 
 const API_KEY = "test-key";
 let fake: FakeAnthropic;

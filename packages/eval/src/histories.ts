@@ -1,9 +1,8 @@
 // The labelled evaluation set: raw attendance histories (not signal objects), so the evaluation exercises the
 // real signal SQL as well as the rubric. histories.json is committed; build-histories.ts regenerates it.
 import { readFileSync } from "node:fs";
+import { EngagementLevel, RUBRIC_STEPS } from "@engagement/engagement";
 import { z } from "zod";
-import { EngagementLevel } from "../src/levels.ts";
-import { RUBRIC_STEPS } from "../src/rubric.ts";
 
 export const RegistrationStatus = z.enum(["registered", "attended", "no_show", "cancelled"]);
 

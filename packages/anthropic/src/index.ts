@@ -1,0 +1,4 @@
+export * from "./anthropic-classifier.ts";
+export { parseRetryAfterMs, toLlmError } from "./anthropic-errors.ts";
+export { buildClassificationRequest, type ClassificationRequest, type ClassificationRequestInput } from "./classification-request.ts";
+export * from "./create-classifier.ts";
