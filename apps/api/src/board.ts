@@ -9,9 +9,9 @@
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
+import { type Claims, InvalidTokenError, verifyToken } from "@engagement/auth";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { bearerToken } from "./auth/auth.plugin.ts";
-import { type Claims, InvalidTokenError, verifyToken } from "./auth/jwt.ts";
 import type { ApiDeps } from "./deps.ts";
 import { type ErrorBody, toErrorBody } from "./errors.ts";
 

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { signToken } from "@engagement/auth";
 import {
   buildMember,
   buildMemberEngagement,
@@ -15,7 +16,6 @@ import {
 } from "@engagement/db/testing";
 import { closeQueues, createQueues, createRedis } from "@engagement/queue";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { signToken } from "../src/auth/jwt.ts";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SECRET = "e2e-secret-for-the-api-process-0123456789";

@@ -1,13 +1,13 @@
 // A real API for tests: its own cloned database, its own BullMQ prefix on the test Redis, the real server
 // (inject() or a real port), and tokens signed with the test secret. close() removes everything it made.
 import { randomBytes } from "node:crypto";
+import { type Role, signToken } from "@engagement/auth";
 import type { Db } from "@engagement/db";
 import { buildMember, buildMemberEngagement, buildOrg, createTestDatabase, TEST_REDIS_URL } from "@engagement/db/testing";
 import { closeQueues, createQueues, createRedis, type Queues } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
-import { type Role, signToken } from "../src/auth/jwt.ts";
 import { buildServer } from "../src/server.ts";
 
 export const TEST_JWT_SECRET = "test-secret-for-the-api-tests-0123456789";

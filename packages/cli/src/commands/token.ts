@@ -1,5 +1,5 @@
-// `pnpm engagement token ...`: the API owns its token format (apps/api/src/auth), so the CLI only wires it.
-import { runTokenCommand, TokenCommandError } from "@engagement/api/src/auth/token-command.ts";
+// `pnpm engagement token ...`: the token format is the auth package's (shared with the API); the CLI only wires it.
+import { runTokenCommand, TokenCommandError } from "@engagement/auth";
 import type { CliEnv } from "../env.ts";
 
 export async function tokenCommand(env: CliEnv, args: string[]): Promise<number> {
