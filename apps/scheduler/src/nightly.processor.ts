@@ -1,8 +1,9 @@
 // The nightly tick: one org run per organisation with active members. Job ids derive from the run, and the run
 // from (org, date), so two schedulers, a restart mid-enqueue or a retried tick all land on the same runs.
 import { type Db, listOrgIdsWithActiveMembers } from "@engagement/db";
-import { enqueueOrgRun, parsePayload, type Queues, runDateOf, scheduledInstant } from "@engagement/queue";
+import { parsePayload, type Queues, runDateOf, scheduledInstant } from "@engagement/queue";
 import type { Logger } from "@engagement/runtime";
+import { enqueueOrgRun } from "@engagement/use-cases";
 import type { Job } from "bullmq";
 
 export interface NightlyOutcome {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { TEST_REDIS_URL } from "@engagement/db/testing";
+import { TEST_REDIS_URL } from "@engagement/runtime/testing";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { createRedis } from "./connection.ts";
 import { BudgetStoppedError, createRequestBudget } from "./request-budget.ts";

@@ -1,7 +1,7 @@
 // Manual runs: start one (the worker does the work) and follow it. Admins reach their own organisation's
 // runs, operators any organisation's.
 import { getRun, getRunsProgress } from "@engagement/db";
-import { enqueueOrgRun } from "@engagement/queue";
+import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";

@@ -1,6 +1,7 @@
 // `pnpm engagement run [--org ID | --all] [--force] [--wait] [--json]`: manual runs through the queues.
 import { createDb, listOrgIdsWithActiveMembers } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, enqueueOrgRun, normalizePrefix } from "@engagement/queue";
+import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { enqueueOrgRun } from "@engagement/use-cases";
 import type { CliEnv } from "../env.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
 

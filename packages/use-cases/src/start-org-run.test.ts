@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { buildMember, buildOrg, createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
+import { closeQueues, createQueues, createRedis, jobIds, type Queues } from "@engagement/queue";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { jobIds } from "./catalog.ts";
-import { createRedis } from "./connection.ts";
-import { enqueueOrgRun } from "./producers.ts";
-import { closeQueues, createQueues, type Queues } from "./queues.ts";
+import { enqueueOrgRun } from "./start-org-run.ts";
 
 describe("enqueueOrgRun", () => {
   let t: TestDatabase;

@@ -1,8 +1,9 @@
-// Enqueuing org runs. The run row is created first (PostgreSQL is the record of what ran); the job carries only
-// its id. The job id derives from the run id, so enqueuing the same run twice adds one job.
+// The use case "start a run of an organisation": create (or find) its run row and enqueue its org-run job. The
+// scheduler, the API and the CLI all call this; it is the one place that combines the data package and the
+// queues. The run row is created first (PostgreSQL is the record of what ran); the job carries only its id,
+// and the job id derives from the run id, so enqueuing the same run twice adds one job.
 import { createOrGetRun, type Db, failRun, findActiveRuns, manualRunKey, scheduledRunKey, withOrgRunLock } from "@engagement/db";
-import { jobIds } from "./catalog.ts";
-import type { Queues } from "./queues.ts";
+import { jobIds, type Queues } from "@engagement/queue";
 
 export interface EnqueuedRun {
   runId: string;
@@ -71,29 +72,15 @@ async function addJob(db: Db, queues: Pick<Queues, "orgRun">, orgId: string, run
   try {
     await queues.orgRun.add("org-run", { runId }, { jobId });
   } catch (err) {
-    // Without its job the run would stay queued for ever (and block manual runs of the org).
-    await failRun(db, runId, `could not enqueue: ${(err as Error).message}`).catch(() => undefined);
+    // Without its job the run would stay queued for ever (and block manual runs of the org). If marking it failed
+    // fails too (the database is down as well), the caller hears both; a later manual request finds the run
+    // without its job and fails it then.
+    try {
+      await failRun(db, runId, `could not enqueue: ${(err as Error).message}`);
+    } catch (failErr) {
+      throw new AggregateError([err, failErr], `could not enqueue run ${runId}, nor mark it failed: ${(err as Error).message}`);
+    }
     throw err;
   }
   return { runId, orgId, jobId };
-}
-
-/** The UTC calendar date of an instant, the key of a nightly run. */
-/** The run id inside an org-run job id (see jobIds.orgRun). */
-export function runIdOfJob(jobId: string): string | null {
-  return /^run-([0-9a-f-]{36})$/.exec(jobId)?.[1] ?? null;
-}
-
-export function runDateOf(instant: Date): string {
-  return instant.toISOString().slice(0, 10);
-}
-
-/**
- * The instant a job scheduler's job was due. BullMQ names those jobs `repeat:<schedulerId>:<dueMillis>`; the
- * job's timestamp + delay is computed when it is created and can fall a few ms before the due instant, which
- * at a midnight cron would give the previous day's date.
- */
-export function scheduledInstant(job: { id?: string | undefined; timestamp: number; opts: { delay?: number | undefined } }): Date {
-  const due = /^repeat:.+:(\d+)$/.exec(job.id ?? "")?.[1];
-  return new Date(due ? Number(due) : job.timestamp + (job.opts.delay ?? 0));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { runDateOf, scheduledInstant } from "./producers.ts";
+import { runDateOf, scheduledInstant } from "./schedule-time.ts";
 
 describe("scheduledInstant", () => {
   it("reads the due instant from a scheduler job id, even when timestamp + delay falls just before midnight", () => {

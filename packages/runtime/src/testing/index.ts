@@ -1,0 +1,2 @@
+export * from "./app-process.ts";
+export { TEST_REDIS_URL } from "./env.ts";
