@@ -107,6 +107,8 @@ switch (task) {
   case "check":
     must("pnpm", ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], "type check");
     must("pnpm", ["exec", "biome", "check", "."], "lint");
+    // The rooms and which may import which: .dependency-cruiser.cjs (README "Rooms").
+    must("pnpm", ["exec", "depcruise", "apps", "packages", "scripts", "--config", ".dependency-cruiser.cjs"], "dependency rules");
     break;
   default:
     console.error("usage: node scripts/bootstrap.mjs demo|test|check");

@@ -1,5 +1,5 @@
 import type { JudgeSignals } from "./classification-prompt.ts";
-import type { Assessment, JudgeLevel } from "./judge.ts";
+import type { Assessment, JudgeLevel } from "./judge-types.ts";
 import { deniedTermsIn } from "./member-language.ts";
 
 export const ADMIN_EXPLANATION_MAX = 600;
