@@ -109,6 +109,7 @@ switch (task) {
     must("pnpm", ["exec", "biome", "check", "."], "lint");
     // The rooms and which may import which: .dependency-cruiser.cjs (README "Rooms").
     must("pnpm", ["exec", "depcruise", "apps", "packages", "scripts", "--config", ".dependency-cruiser.cjs"], "dependency rules");
+    must("node", ["scripts/check-data-access.mjs"], "data access rule");
     break;
   default:
     console.error("usage: node scripts/bootstrap.mjs demo|test|check");

@@ -76,4 +76,21 @@ describe("engagement run", () => {
     },
     CLI_TIMEOUT_MS,
   );
+
+  it(
+    "names a malformed --org as such, and reports a database it cannot reach instead of 'no organisation'",
+    async () => {
+      const malformed = await cli(["run", "--org", "not-an-id"], { env });
+      expect(malformed.code).toBe(2);
+      expect(malformed.stderr).toContain('--org must be an organisation id (a UUID), got "not-an-id"');
+      // Nothing listens on port 1: the database is unreachable, which is not the caller's mistake.
+      const down = await cli(["run", "--org", "7d9f3b52-0000-4000-8000-000000000000"], {
+        env: { ...env, DATABASE_URL: "postgresql://postgres@127.0.0.1:1/engagement" },
+      });
+      expect(down.code).not.toBe(0);
+      expect(down.code).not.toBe(2);
+      expect(down.stderr).not.toContain("no organisation with id");
+    },
+    CLI_TIMEOUT_MS,
+  );
 });

@@ -7,6 +7,7 @@ export * from "./repositories/engagement-read.ts";
 export * from "./repositories/engagement-writes.ts";
 export * from "./repositories/metrics.ts";
 export * from "./repositories/overrides.ts";
+export * from "./repositories/run-summaries.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/signals.ts";
 export * from "./seed/index.ts";

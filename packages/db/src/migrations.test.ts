@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { diffMigrationsToSchema, readMigrationsList } from "./migrations.ts";
 import { createTestDatabase, type TestDatabase } from "./testing/index.ts";
@@ -21,5 +24,14 @@ describe("migrations", () => {
       SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name`;
     expect(rows.map((r) => r.migration_name)).toEqual(migrationDirectories.map((d) => d.path));
     expect(rows.every((r) => r.finished_at !== null)).toBe(true);
+  });
+
+  it("reads a missing migrations folder as no migrations, and refuses one it cannot read", async () => {
+    const base = mkdtempSync(join(tmpdir(), "migrations-"));
+    expect((await readMigrationsList(join(base, "absent"))).migrationDirectories).toEqual([]);
+    const notAFolder = join(base, "file");
+    writeFileSync(notAFolder, "");
+    await expect(readMigrationsList(notAFolder)).rejects.toThrow(/cannot read the migrations folder/);
+    rmSync(base, { recursive: true, force: true });
   });
 });

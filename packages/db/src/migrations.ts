@@ -121,12 +121,20 @@ function castCharColumns(sql: string): string {
 
 /** Reads prisma/migrations the way the Prisma CLI does: one folder per migration, each with migration.sql. */
 export async function readMigrationsList(dir = MIGRATIONS_DIR) {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  // No folder yet means no migrations; any other failure (permissions, a file in its place) must not read as
+  // "nothing to apply".
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw new Error(`cannot read the migrations folder ${dir}: ${err.message}`, { cause: err });
+  });
   const folders = entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
-  const lockContent = await readFile(join(dir, LOCKFILE), "utf8").catch(() => null);
+  const lockContent = await readFile(join(dir, LOCKFILE), "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
+    throw err;
+  });
   return {
     baseDir: dir,
     lockfile: { path: LOCKFILE, content: lockContent },

@@ -2,7 +2,7 @@
 // Each history gets its own organisation, so histories never see each other's events.
 import { randomUUID } from "node:crypto";
 import { computeSignals, type Db } from "@engagement/db";
-import { buildMember, buildMemberEngagement, buildOrg } from "@engagement/db/testing";
+import { buildEvents, buildMember, buildMemberEngagement, buildOrg, buildRegistrations } from "@engagement/db/testing";
 import { EngagementSignals } from "@engagement/engagement";
 import type { HistorySet, MemberHistory } from "./histories.ts";
 
@@ -19,23 +19,25 @@ async function insertHistory(db: Db, history: MemberHistory, asOf: Date): Promis
   const orgId = (await buildOrg(db)).id;
   const userId = (await buildMember(db, orgId, { joinedAt: at(history.joinedDaysAgo) })).user.id;
   const events = history.events.map((e) => ({ ...e, id: randomUUID(), startsAt: at(e.daysAgo) }));
-  await db.event.createMany({
-    data: events.map((e) => ({
+  await buildEvents(
+    db,
+    orgId,
+    events.map((e) => ({
       id: e.id,
-      orgId,
       title: `Event ${e.daysAgo} days before asOf`,
       startsAt: e.startsAt,
-      endsAt: new Date(e.startsAt.getTime() + EVENT_HOURS * 3_600_000),
+      durationHours: EVENT_HOURS,
       cancelledAt: e.cancelled ? new Date(e.startsAt.getTime() - DAY_MS) : null,
     })),
-  });
-  await db.registration.createMany({
-    data: events.flatMap((e) =>
+  );
+  await buildRegistrations(
+    db,
+    events.flatMap((e) =>
       e.registration === null
         ? []
         : [{ eventId: e.id, userId, status: e.registration, registeredAt: new Date(e.startsAt.getTime() - 7 * DAY_MS) }],
     ),
-  });
+  );
   if (history.previousLevel !== null) {
     await buildMemberEngagement(db, { orgId, userId, level: history.previousLevel, computedAt: at(7) });
   }

@@ -1,5 +1,6 @@
 // Liveness and dependency check for load balancers and orchestrators: 200 when PostgreSQL and Redis answer,
 // 503 naming the one that does not. Unauthenticated and free of data.
+import { pingDatabase } from "@engagement/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.ts";
@@ -29,7 +30,7 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       "/health",
       { schema: { tags: ["operations"], summary: "Database and Redis reachability", response: { 200: Health, 503: Health } } },
       async (req, reply) => {
-        const [database, redis] = await Promise.all([check(() => deps.db.$queryRaw`SELECT 1`), check(() => deps.redis.ping())]);
+        const [database, redis] = await Promise.all([check(() => pingDatabase(deps.db)), check(() => deps.redis.ping())]);
         const ok = database === "ok" && redis === "ok";
         if (!ok) req.log.warn({ database, redis }, "health check failed");
         return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", database, redis });

@@ -1,6 +1,6 @@
 // Manual runs: start one (the worker does the work) and follow it. Admins reach their own organisation's
 // runs, operators any organisation's.
-import { getRun, getRunsProgress } from "@engagement/db";
+import { getRunSummaries, getRunsProgress } from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -83,12 +83,12 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
       },
       async (req) => {
         const { orgId, runId } = req.params;
-        const run = await getRun(deps.db, runId);
+        const [run] = await getRunSummaries(deps.db, [runId]);
         // Another organisation's run is "not found" here, not "forbidden": its existence is not ours to tell.
         if (!run || run.orgId !== orgId) throw notFound("unknown run of this organisation");
         const [progress] = await getRunsProgress(deps.db, [runId]);
         return {
-          runId: run.id,
+          runId: run.runId,
           orgId: run.orgId,
           status: run.status,
           trigger: run.trigger,
@@ -99,23 +99,15 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
           finishedAt: iso(run.finishedAt),
           progress: { membersDone: progress?.membersDone ?? 0, membersTotal: run.membersTotal },
           summary: {
-            countsByLevel: {
-              highly_engaged: run.countHighlyEngaged,
-              moderate: run.countModerate,
-              at_risk: run.countAtRisk,
-              new: run.countNew,
-              inactive: run.countInactive,
-            },
-            countsBySource: (run.countsBySource ?? {}) as Record<string, number>,
+            countsByLevel: run.countsByLevel,
+            countsBySource: run.countsBySource,
             llmCalls: run.llmCalls,
-            tokens: { input: run.inputTokens, output: run.outputTokens, cacheRead: run.cacheReadTokens, cacheWrite: run.cacheWriteTokens },
+            tokens: run.tokens,
             errors: run.errors,
-            errorDetails: (run.errorDetails ?? {}) as Record<string, unknown>,
+            errorDetails: run.errorDetails,
             expiredOverrides: run.expiredOverrides,
             rateLimitedResponses: run.rateLimitedResponses,
-            llmStopped: run.llmStoppedReason
-              ? { reason: run.llmStoppedReason, at: iso(run.llmStoppedAt ?? run.finishedAt ?? run.createdAt) }
-              : null,
+            llmStopped: run.llmStopped ? { reason: run.llmStopped.reason, at: iso(run.llmStopped.at) } : null,
           },
         };
       },

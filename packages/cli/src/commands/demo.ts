@@ -1,7 +1,7 @@
 // `npm run demo`: seeds demo data and runs one nightly run through the real scheduler, queues and workers
 // (started here as child processes), then prints the summary per organisation and level.
 import type { ChildProcess } from "node:child_process";
-import { createDb, scheduledRunKey } from "@engagement/db";
+import { createDb, findRunIdsByKey, getOrganizationNames, scheduledRunKey } from "@engagement/db";
 import { startFakeAnthropic } from "@engagement/fake-anthropic";
 import { catalog, closeQueues, createQueues, createRedis, normalizePrefix, runDateOf } from "@engagement/queue";
 import { spawnApp } from "@engagement/runtime";
@@ -51,17 +51,16 @@ export async function demoCommand(env: CliEnv, args: DemoArgs): Promise<number> 
     const runDate = runDateOf(new Date());
     await queues.scheduler.add(catalog.scheduler.jobName, { runDate }, { jobId: `demo-${Date.now()}` });
     console.error(`nightly run for ${runDate} enqueued; waiting for the scheduler to fan out...`);
-    const orgs = await db.organization.findMany({ select: { id: true, name: true } });
-    const runs = await waitFor(
+    const orgs = await getOrganizationNames(db);
+    const runIds = await waitFor(
       async () => {
-        const found = await db.engagementRun.findMany({ where: { runKey: scheduledRunKey(runDate) }, select: { id: true } });
-        return found.length >= orgs.length ? found : null;
+        const found = await findRunIdsByKey(db, scheduledRunKey(runDate));
+        return found.length >= orgs.size ? found : null;
       },
       60_000,
       children,
     );
-    const runIds = runs.map((r) => r.id);
-    await watchRuns(db, runIds, new Map(orgs.map((o) => [o.id, o.name])), { quiet: false, timeoutMs: 30 * 60_000 });
+    await watchRuns(db, runIds, orgs, { quiet: false, timeoutMs: 30 * 60_000 });
     const summaries = await runSummaries(db, runIds);
     console.log(summaryTable(summaries));
     if (fake) console.error(`fake Anthropic server: ${JSON.stringify(fake.stats())}`);

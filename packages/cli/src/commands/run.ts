@@ -1,9 +1,11 @@
 // `pnpm engagement run [--org ID | --all] [--force] [--wait] [--json]`: manual runs through the queues.
-import { createDb, listOrgIdsWithActiveMembers } from "@engagement/db";
+import { createDb, findOrganization, getOrganizationNames, listOrgIdsWithActiveMembers } from "@engagement/db";
 import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { CliEnv } from "../env.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RunArgs {
   org?: string | undefined;
@@ -25,7 +27,12 @@ export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
   try {
     let orgIds: string[];
     if (args.org) {
-      const org = await db.organization.findUnique({ where: { id: args.org } }).catch(() => null);
+      // A malformed id is the caller's mistake; a database error is not, and must not read as "not found".
+      if (!UUID.test(args.org)) {
+        console.error(`run: --org must be an organisation id (a UUID), got "${args.org}"`);
+        return 2;
+      }
+      const org = await findOrganization(db, args.org);
       if (!org) {
         console.error(`run: no organisation with id ${args.org}`);
         return 2;
@@ -46,9 +53,8 @@ export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
       else for (const r of runs) console.log(`enqueued run ${r.runId} for org ${r.orgId}`);
       return 0;
     }
-    const orgs = await db.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true, name: true } });
     const runIds = runs.map((r) => r.runId);
-    await watchRuns(db, runIds, new Map(orgs.map((o) => [o.id, o.name])), { quiet: args.json, timeoutMs: args.timeoutMs ?? 3_600_000 });
+    await watchRuns(db, runIds, await getOrganizationNames(db, orgIds), { quiet: args.json, timeoutMs: args.timeoutMs ?? 3_600_000 });
     const summaries = await runSummaries(db, runIds);
     console.log(args.json ? JSON.stringify(summaries, null, 2) : summaryTable(summaries));
     return summaries.some((s) => s.status !== "completed") ? 1 : 0;

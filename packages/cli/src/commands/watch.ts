@@ -1,5 +1,5 @@
 // Live progress of runs (members done / total, from the runs' snapshots) and the summary table at the end.
-import { type Db, getRunsProgress } from "@engagement/db";
+import { type Db, getRunSummaries, getRunsProgress } from "@engagement/db";
 import { bar, table } from "../format.ts";
 
 const FINISHED = new Set(["completed", "failed"]);
@@ -33,33 +33,23 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
   }
 }
 
+/** The summaries as the CLI prints them (the table, and `--json`). */
 export async function runSummaries(db: Db, runIds: string[]) {
-  const runs = await db.engagementRun.findMany({
-    where: { id: { in: runIds } },
-    include: { org: { select: { name: true } } },
-    orderBy: { org: { name: "asc" } },
-  });
-  return runs.map((r) => ({
-    runId: r.id,
-    org: r.org.name,
+  return (await getRunSummaries(db, runIds)).map((r) => ({
+    runId: r.runId,
+    org: r.orgName,
     orgId: r.orgId,
     status: r.status,
     members: r.membersTotal,
-    levels: {
-      highly_engaged: r.countHighlyEngaged,
-      moderate: r.countModerate,
-      at_risk: r.countAtRisk,
-      new: r.countNew,
-      inactive: r.countInactive,
-    },
-    bySource: r.countsBySource as Record<string, number>,
+    levels: r.countsByLevel,
+    bySource: r.countsBySource,
     llmCalls: r.llmCalls,
-    tokens: { input: r.inputTokens, output: r.outputTokens, cacheRead: r.cacheReadTokens, cacheWrite: r.cacheWriteTokens },
+    tokens: r.tokens,
     errors: r.errors,
     errorDetails: r.errorDetails,
     expiredOverrides: r.expiredOverrides,
     rateLimitedResponses: r.rateLimitedResponses,
-    llmStoppedReason: r.llmStoppedReason,
+    llmStoppedReason: r.llmStopped?.reason ?? null,
     durationMs: r.startedAt && r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
   }));
 }

@@ -52,3 +52,8 @@ export async function readEngagementMetrics(db: Db) {
     spendLimitedRuns,
   };
 }
+
+/** Whether the database answers (the API's /health). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}

@@ -50,11 +50,6 @@ export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: 
   return db.engagementRun.findUniqueOrThrow({ where: { id: runId } });
 }
 
-/** Members with a snapshot for this run: how far the run has come. */
-export async function countRunSnapshots(db: Db, runId: string): Promise<number> {
-  return db.engagementSnapshot.count({ where: { runId } });
-}
-
 export interface RunProgress {
   runId: string;
   orgId: string;

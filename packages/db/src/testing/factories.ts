@@ -78,6 +78,32 @@ export async function buildEvent(
   });
 }
 
+/** Many events in one statement (histories with dozens of events); ids may be given so registrations can name them. */
+export async function buildEvents(
+  db: Db,
+  orgId: string,
+  events: { id?: string; title: string; startsAt: Date; durationHours?: number; cancelledAt?: Date | null }[],
+) {
+  await db.event.createMany({
+    data: events.map((e) => ({
+      ...(e.id ? { id: e.id } : {}),
+      orgId,
+      title: e.title,
+      startsAt: e.startsAt,
+      endsAt: new Date(e.startsAt.getTime() + (e.durationHours ?? 2) * 3600 * 1000),
+      cancelledAt: e.cancelledAt ?? null,
+    })),
+  });
+}
+
+/** Many registrations in one statement. */
+export async function buildRegistrations(
+  db: Db,
+  rows: { eventId: string; userId: string; status: RegistrationStatus; registeredAt: Date }[],
+) {
+  await db.registration.createMany({ data: rows });
+}
+
 export async function buildRegistration(
   db: Db,
   fields: { eventId: string; userId: string; status?: RegistrationStatus; registeredAt?: Date; checkedInAt?: Date | null },
