@@ -27,10 +27,10 @@ import {
   LlmRateLimitedError,
   LlmSpendLimitError,
 } from "@engagement/engagement";
-import { BudgetStoppedError, parsePayload } from "@engagement/queue";
-import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import { BudgetStoppedError, isLastAttempt } from "@engagement/queue";
+import { RateLimitError, UnrecoverableError } from "bullmq";
 import pLimit from "p-limit";
-import type { WorkerDeps } from "./deps.ts";
+import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { rulesFallback, toMemberResult } from "./member-partition.ts";
 
 export interface ClassifyOutcome {
@@ -41,8 +41,8 @@ export interface ClassifyOutcome {
   fallback: number;
 }
 
-export async function processClassify(deps: WorkerDeps, job: Job, signal?: AbortSignal): Promise<ClassifyOutcome> {
-  const { runId, orgId, userIds } = parsePayload("classify", job.data);
+export async function processClassify(deps: WorkerDeps, { job, payload, signal }: HandlerInput<"classify">): Promise<ClassifyOutcome> {
+  const { runId, orgId, userIds } = payload;
   const run = await getRun(deps.db, runId);
   if (!run?.asOf) throw new UnrecoverableError(`run ${runId} has not started`);
   const log = deps.logger.child({ runId, orgId, jobId: job.id });
@@ -104,7 +104,7 @@ export async function processClassify(deps: WorkerDeps, job: Job, signal?: Abort
     return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, "rate_limited"));
   }
   if (isLlmTransientError(err)) {
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+    if (!isLastAttempt(job)) throw err;
     return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
   }
   if (isSpendCap(err)) {

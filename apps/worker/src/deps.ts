@@ -1,7 +1,8 @@
 import type { Db } from "@engagement/db";
 import type { Classifier } from "@engagement/engagement";
-import type { Queues, RequestBudget } from "@engagement/queue";
+import type { JobKind, JobPayload, Queues, RequestBudget } from "@engagement/queue";
 import type { Logger } from "@engagement/runtime";
+import type { Job } from "bullmq";
 
 /** What the processors need; main.ts builds it from the environment, tests from their own services. */
 export interface WorkerDeps {
@@ -12,6 +13,16 @@ export interface WorkerDeps {
   budget: RequestBudget;
   logger: Logger;
   settings: WorkerSettings;
+}
+
+/** What a handler receives: its job, the payload parsed once from the catalog's schema, and BullMQ's extras. */
+export interface HandlerInput<K extends JobKind> {
+  job: Job;
+  payload: JobPayload<K>;
+  /** The lock token, for step jobs that move themselves to waiting-children. */
+  token: string | undefined;
+  /** Aborts when the job is cancelled or the worker shuts down. */
+  signal: AbortSignal | undefined;
 }
 
 export interface WorkerSettings {

@@ -19,61 +19,65 @@ import {
   writeCarried,
   writeMemberResults,
 } from "@engagement/db";
-import { catalog, jobIds, parsePayload } from "@engagement/queue";
+import { catalog, isLastAttempt, type JobPayload, jobIds } from "@engagement/queue";
 import { type Job, UnrecoverableError, WaitingChildrenError } from "bullmq";
-import type { WorkerDeps } from "./deps.ts";
+import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { partitionMembers, rulesFallback } from "./member-partition.ts";
 
-type Step = "prepare" | "finalize";
-interface OrgRunState {
+/** The run as this invocation loaded it, once; every step works from it. */
+interface RunContext {
   runId: string;
-  step?: Step;
-  classifyJobs?: number;
+  orgId: string;
+  force: boolean;
+  /** Set once the run has started; the prepare step fixes it. */
+  asOf: Date | null;
+  log: WorkerDeps["logger"];
 }
 
 export type OrgRunOutcome =
   | { outcome: "completed"; runId: string; members: number; classifyJobs: number; fallbacks: number }
   | { outcome: "already_finished"; runId: string; status: string };
 
-export async function processOrgRun(deps: WorkerDeps, job: Job, token?: string): Promise<OrgRunOutcome> {
-  const { runId } = parsePayload("orgRun", job.data);
-  const state = job.data as OrgRunState;
+export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: HandlerInput<"orgRun">): Promise<OrgRunOutcome> {
+  const { runId } = payload;
   const run = await getRun(deps.db, runId);
   if (!run) throw new UnrecoverableError(`run ${runId} does not exist`);
   if (run.status === "completed" || run.status === "failed") {
     return { outcome: "already_finished", runId, status: run.status };
   }
-  const log = deps.logger.child({ runId, orgId: run.orgId, jobId: job.id });
+  const ctx: RunContext = {
+    runId,
+    orgId: run.orgId,
+    force: run.force,
+    asOf: run.asOf,
+    log: deps.logger.child({ runId, orgId: run.orgId, jobId: job.id }),
+  };
 
   try {
-    if ((state.step ?? "prepare") === "prepare") {
-      const prepared = await prepare(deps, job, run.orgId, runId, run.asOf ?? new Date(), run.force, log);
-      await job.updateData({ ...state, step: "finalize", ...prepared } satisfies OrgRunState);
-      if (prepared.classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
+    let classifyJobs = payload.classifyJobs ?? 0;
+    if ((payload.step ?? "prepare") === "prepare") {
+      classifyJobs = await prepare(deps, job, ctx);
+      await job.updateData({ ...payload, step: "finalize", classifyJobs } satisfies JobPayload<"orgRun">);
+      if (classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
         throw new WaitingChildrenError();
       }
     }
-    return await finalize(deps, job, run.orgId, runId, log);
+    return await finalize(deps, job, ctx, classifyJobs);
   } catch (err) {
     if (err instanceof WaitingChildrenError) throw err;
     // The last attempt failing closes the run as failed rather than leaving it "running" forever.
-    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await failRun(deps.db, runId, String(err));
+    if (isLastAttempt(job)) await failRun(deps.db, runId, String(err));
     throw err;
   }
 }
 
-async function prepare(
-  deps: WorkerDeps,
-  job: Job,
-  orgId: string,
-  runId: string,
-  asOfIfNew: Date,
-  force: boolean,
-  log: WorkerDeps["logger"],
-) {
+/** Starts the run (fixing ctx.asOf) and adds its classify children; returns how many. */
+async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<number> {
+  const { runId, orgId } = ctx;
   const memberIds = await listActiveMemberIds(deps.db, orgId);
-  const run = await startRun(deps.db, runId, asOfIfNew, memberIds.length);
-  const asOf = run.asOf ?? asOfIfNew;
+  // A scheduled run's asOf is its cron instant (set when the run was created); a manual run's is now.
+  const { asOf } = await startRun(deps.db, runId, ctx.asOf ?? new Date(), memberIds.length);
+  ctx.asOf = asOf;
   // Counted on the run in the same statement: a repeated prepare finds nothing left to expire and adds 0.
   const expiredOverrides = await expireOverrides(deps.db, orgId, asOf, runId);
   const llm = deps.classifier.name !== "rules";
@@ -82,7 +86,7 @@ async function prepare(
   let carried = 0;
   for (const ids of chunk(memberIds, SIGNALS_CHUNK_SIZE)) {
     const rows = await computeSignals(deps.db, orgId, asOf, ids);
-    const part = partitionMembers(rows, { asOf, force, skipRecentHours: deps.settings.skipRecentHours, llm });
+    const part = partitionMembers(rows, { asOf, force: ctx.force, skipRecentHours: deps.settings.skipRecentHours, llm });
     carried += await writeCarried(deps.db, runId, orgId, part.carried);
     decided += await writeMemberResults(deps.db, runId, orgId, asOf, part.decided);
     toClassify.push(...part.toClassify);
@@ -94,21 +98,22 @@ async function prepare(
   await deps.queues.classify.addBulk(
     chunks.map((userIds, i) => ({
       name: catalog.classify.jobName,
-      data: { runId, orgId, userIds },
+      data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
       opts: { ...catalog.classify.options, jobId: jobIds.classify(runId, i), parent, ignoreDependencyOnFailure: true },
     })),
   );
-  log.info(
+  ctx.log.info(
     { members: memberIds.length, carried, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
     "run prepared",
   );
-  return { classifyJobs: chunks.length };
+  return chunks.length;
 }
 
-async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string, log: WorkerDeps["logger"]): Promise<OrgRunOutcome> {
-  const state = job.data as OrgRunState;
-  const run = await getRun(deps.db, runId);
-  const asOf = run?.asOf ?? new Date();
+async function finalize(deps: WorkerDeps, job: Job, ctx: RunContext, classifyJobs: number): Promise<OrgRunOutcome> {
+  const { runId, orgId } = ctx;
+  // The prepare step (in this invocation or an earlier one) started the run, which fixed its asOf.
+  const asOf = ctx.asOf;
+  if (!asOf) throw new UnrecoverableError(`run ${runId} reached finalize without an asOf`);
   const failures = Object.values(await job.getIgnoredChildrenFailures());
   const memberIds = await listActiveMemberIds(deps.db, orgId);
   const done = await membersDoneInRun(deps.db, runId);
@@ -120,9 +125,9 @@ async function finalize(deps: WorkerDeps, job: Job, orgId: string, runId: string
     await writeMemberResults(deps.db, runId, orgId, asOf, rulesFallback(rows, reason));
   }
   const final = await finalizeRun(deps.db, runId);
-  log.info(
+  ctx.log.info(
     { members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls },
     "run finalized",
   );
-  return { outcome: "completed", runId, members: memberIds.length, classifyJobs: state.classifyJobs ?? 0, fallbacks: missing.length };
+  return { outcome: "completed", runId, members: memberIds.length, classifyJobs, fallbacks: missing.length };
 }

@@ -1,21 +1,22 @@
 // The worker processes: one BullMQ Worker per queue this app consumes, typed from the job catalog so a queue
 // without a processor does not compile.
 import { failRun } from "@engagement/db";
-import { catalog, type JobKind, runIdOfJob } from "@engagement/queue";
+import { catalog, type JobKind, parsePayload, runIdOfJob } from "@engagement/queue";
 import { type Job, QueueEvents, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
-import type { WorkerDeps } from "./deps.ts";
+import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { processOrgRun } from "./org-run.processor.ts";
 
 type ConsumedKind = Exclude<JobKind, "scheduler">;
-// Processors declare (job, token, signal): BullMQ only creates the AbortSignal for three-parameter functions.
-type Processor = (deps: WorkerDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>) => Promise<unknown>;
 
-export const processors: { [K in ConsumedKind]: Processor } = {
-  orgRun: (deps, job, token) => processOrgRun(deps, job, token),
-  classify: (deps, job, _token, signal) => processClassify(deps, job, signal),
+/** One handler per consumed queue: a queue of the catalog without one does not compile. */
+export const handlers: { [K in ConsumedKind]: Handler<K> } = {
+  orgRun: processOrgRun,
+  classify: processClassify,
 };
+const CONSUMED = Object.keys(handlers) as ConsumedKind[];
 
 export interface WorkerTuning {
   orgConcurrency: number;
@@ -70,11 +71,13 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     orgRun: { concurrency: tuning.orgConcurrency },
     classify: { concurrency: tuning.classifyConcurrency, limiter, maximumRateLimitDelay: 120_000 },
   };
-  const workers = (Object.keys(processors) as ConsumedKind[]).map((kind) => {
-    const processor = processors[kind];
+  return CONSUMED.map((kind) => {
+    const handler = handlers[kind] as Handler<typeof kind>;
     const worker = new Worker(
       catalog[kind].queue,
-      (job: Job, token?: string, signal?: AbortSignal) => processor(deps, job, token, signal),
+      // Three parameters: BullMQ only creates the AbortSignal for processors that declare it. The payload is
+      // parsed here, once; one that does not fit fails the job for good (InvalidPayloadError).
+      (job: Job, token?: string, signal?: AbortSignal) => handler(deps, { job, payload: parsePayload(kind, job.data), token, signal }),
       { ...base, ...options[kind], connection, prefix },
     );
     worker.on("failed", (job, err) =>
@@ -93,6 +96,4 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     worker.on("error", (err) => deps.logger.error({ queue: kind, err }, "worker error"));
     return worker;
   });
-  if (workers.length !== Object.keys(processors).length) throw new Error("a queue has no processor");
-  return workers;
 }

@@ -34,7 +34,13 @@ export const catalog = {
   orgRun: {
     queue: QUEUE_NAMES.orgRun,
     jobName: "org-run",
-    payload: z.object({ runId: z.uuid() }),
+    payload: z.object({
+      runId: z.uuid(),
+      /** Step state the job writes for itself (BullMQ step jobs); absent on a new job. */
+      step: z.enum(["prepare", "finalize"]).optional(),
+      /** How many classify children the prepare step added. */
+      classifyJobs: z.number().int().nonnegative().optional(),
+    }),
     options: {
       attempts: 3,
       backoff: { type: "exponential", delay: 30_000 },
@@ -65,6 +71,11 @@ export const catalog = {
 
 export type JobKind = keyof typeof catalog;
 export type JobPayload<K extends JobKind> = z.infer<(typeof catalog)[K]["payload"]>;
+
+/** The last attempt BullMQ will make of a job: failing now closes what the job was doing for good. */
+export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: number | undefined } }): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
 
 /** Parses a payload on consumption; a payload that does not fit is a permanent error, not a retry. */
 export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayload<K> {

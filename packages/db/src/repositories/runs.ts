@@ -42,12 +42,17 @@ export async function getRun(db: Db, runId: string) {
  * instant, so nightly runs are exactly a day apart however late a worker starts them — and a retry keeps the
  * original, so all members of a run share it.
  */
-export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: number) {
-  await db.$executeRaw`
+export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: number): Promise<{ asOf: Date }> {
+  const started = await db.$queryRaw<{ as_of: Date }[]>`
     UPDATE engagement_runs
     SET status = 'running', as_of = coalesce(as_of, ${asOf}::timestamptz), started_at = now(), members_total = ${membersTotal}
-    WHERE id = ${runId}::uuid AND status = 'queued'`;
-  return db.engagementRun.findUniqueOrThrow({ where: { id: runId } });
+    WHERE id = ${runId}::uuid AND status = 'queued'
+    RETURNING as_of`;
+  if (started[0]) return { asOf: started[0].as_of };
+  // Already started (a retried prepare): its asOf stands, so every member of the run shares it.
+  const run = await db.engagementRun.findUniqueOrThrow({ where: { id: runId }, select: { asOf: true } });
+  if (!run.asOf) throw new Error(`run ${runId} is not queued and has no asOf`);
+  return { asOf: run.asOf };
 }
 
 export interface RunProgress {
