@@ -13,8 +13,7 @@ module.exports = {
     {
       name: "domain-does-no-io",
       severity: "error",
-      comment:
-        "The engagement domain takes plain data and returns plain data: no HTTP, queue, database or SDK, and no other room of ours.",
+      comment: "The engagement domain takes plain data and returns plain data: no HTTP, queue, database or SDK, and no other room of ours.",
       from: { path: "^packages/engagement/src/" },
       to: {
         path: [
@@ -62,9 +61,9 @@ module.exports = {
     {
       name: "the-data-package-knows-no-queue",
       severity: "error",
-      comment: "Repositories know no queue and no outside service.",
+      comment: "Repositories know no queue and no outside service (they may use the domain's plain types and schemas).",
       from: { path: "^packages/db/" },
-      to: { path: ["^packages/(queue|use-cases|anthropic|engagement)/", "node_modules/(bullmq|@anthropic-ai/sdk)/"] },
+      to: { path: ["^packages/(queue|use-cases|anthropic|auth)/", "node_modules/(bullmq|@anthropic-ai/sdk)/"] },
     },
     {
       name: "not-to-unresolvable",

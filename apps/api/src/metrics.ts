@@ -1,10 +1,9 @@
 // Prometheus metrics, computed at scrape time from the database (the record of what ran) and from BullMQ's
 // job counts, so every API replica reports the same numbers and nothing is lost on restart. Counters
 // (_total) are sums over stored runs. Counts only: no names, ids or texts.
-import { type Db, readEngagementMetrics } from "@engagement/db";
+import { type Db, RUN_STATUSES, readEngagementMetrics } from "@engagement/db";
 import type { Queues } from "@engagement/queue";
 
-const RUN_STATUSES = ["queued", "running", "completed", "failed"] as const;
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"] as const;
 
 export interface Sample {

@@ -20,7 +20,6 @@ import {
   writeMemberResults,
 } from "@engagement/db";
 import {
-  EngagementSignals,
   isLlmTransientError,
   LlmOverloadedError,
   LlmPermanentError,
@@ -63,7 +62,7 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
         // After the first rate limit or failure no new calls start: they would only be refused as well.
         if (stopError) return;
         try {
-          const signals = EngagementSignals.parse(row.signals);
+          const { signals } = row;
           const result = await deps.classifier.classify(signals, signal ? { signal } : {});
           results.push(toMemberResult(row.userId, signals, result));
         } catch (err) {

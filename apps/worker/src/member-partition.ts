@@ -2,7 +2,7 @@
 // (rules), and the rest go to the classifier. Pure, so the org job computes the same partition on a retry.
 
 import type { MemberResult, MemberSignalsRow } from "@engagement/db";
-import { classifyWithRules, EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
+import { classifyWithRules, type EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
 
 export const RECENT_SLACK_MS = 3_600_000;
 
@@ -29,7 +29,7 @@ export function partitionMembers(
       out.carried.push(row.userId);
       continue;
     }
-    const signals = EngagementSignals.parse(row.signals);
+    const { signals } = row;
     if (opts.llm && !isFactsDecided(evaluateRubric(signals))) {
       out.toClassify.push(row.userId);
       continue;
@@ -62,7 +62,6 @@ export function toMemberResult(
 /** The rules' result for members the LLM could not judge, with the reason recorded (source "fallback"). */
 export function rulesFallback(rows: Pick<MemberSignalsRow, "userId" | "signals">[], reason: string): MemberResult[] {
   return rows.map((row) => {
-    const signals = EngagementSignals.parse(row.signals);
-    return toMemberResult(row.userId, signals, classifyWithRules(signals), reason);
+    return toMemberResult(row.userId, row.signals, classifyWithRules(row.signals), reason);
   });
 }

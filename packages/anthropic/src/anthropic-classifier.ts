@@ -13,11 +13,12 @@ import {
   resultFromRubric,
   zeroUsage,
 } from "@engagement/engagement";
+import { DEFAULT_ANTHROPIC_MODEL } from "@engagement/runtime";
 import { toLlmError } from "./anthropic-errors.ts";
 import { buildClassificationRequest } from "./classification-request.ts";
 import { interpretResponse, usageOf } from "./classification-response.ts";
 
-export const DEFAULT_ANTHROPIC_MODEL = "claude-haiku-5-5";
+export { DEFAULT_ANTHROPIC_MODEL };
 
 /** Content failures get one more try; a second failure usually means the case itself provokes it. */
 const MAX_ATTEMPTS = 2;

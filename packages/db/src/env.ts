@@ -1,7 +1,9 @@
 // The data package's own scripts (migrate, seed) read DATABASE_URL here; apps pass URLs from their env modules.
+
+import { DEFAULT_DATABASE_URL } from "@engagement/runtime";
 import { z } from "zod";
 
-export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/engagement";
+export { DEFAULT_DATABASE_URL };
 
 export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   const parsed = z.url({ protocol: /^postgres(ql)?$/ }).safeParse(env.DATABASE_URL ?? DEFAULT_DATABASE_URL);

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { computeSignals, type Db } from "@engagement/db";
 import { buildEvents, buildMember, buildMemberEngagement, buildOrg, buildRegistrations } from "@engagement/db/testing";
-import { EngagementSignals } from "@engagement/engagement";
+import type { EngagementSignals } from "@engagement/engagement";
 import type { HistorySet, MemberHistory } from "./histories.ts";
 
 const DAY_MS = 86_400_000;
@@ -56,7 +56,7 @@ export async function loadHistorySignals(db: Db, set: HistorySet, concurrency = 
       const { orgId, userId } = await insertHistory(db, history, asOf);
       const [row] = await computeSignals(db, orgId, asOf, [userId]);
       if (!row) throw new Error(`history ${history.id}: computeSignals returned no row`);
-      out[index] = { history, signals: EngagementSignals.parse(row.signals) };
+      out[index] = { history, signals: row.signals };
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -14,9 +14,14 @@ const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or re
 const port = z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535);
 const positiveInt = z.coerce.number({ error: "must be a whole number" }).int().positive();
 
+/** The local database a fresh clone uses (scripts/bootstrap.mjs repeats it: it runs before anything is installed). */
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/engagement";
+/** The Claude model used unless ANTHROPIC_MODEL says otherwise. */
+export const DEFAULT_ANTHROPIC_MODEL = "claude-haiku-5-5";
+
 /** Variables every app reads. */
 export const commonEnv = {
-  DATABASE_URL: postgresUrl.default("postgresql://postgres@127.0.0.1:5432/engagement"),
+  DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
   REDIS_URL: redisUrl.default("redis://127.0.0.1:6379"),
   /** BullMQ key prefix; wrapped in {} (a Redis Cluster hash tag) when it is not already. */
   QUEUE_PREFIX: z
@@ -34,7 +39,7 @@ export const classifierEnv = {
   ENGAGEMENT_CLASSIFIER: z.enum(["auto", "rules", "anthropic"]).default("auto"),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  ANTHROPIC_MODEL: z.string().min(1).default("claude-haiku-5-5"),
+  ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_ANTHROPIC_MODEL),
   ANTHROPIC_MAX_TOKENS: positiveInt.default(1024),
   ANTHROPIC_TIMEOUT_MS: positiveInt.default(60_000),
 };

@@ -1,6 +1,6 @@
 // Request and response shapes of the admin engagement and override routes; the OpenAPI document is generated
 // from these, so a description here is what API users read.
-import { decodeEngagementCursor } from "@engagement/db";
+import { decodeEngagementCursor, RUN_STATUSES } from "@engagement/db";
 import { z } from "zod";
 import { Level, Source, Timestamp } from "./common.schemas.ts";
 
@@ -47,7 +47,7 @@ export const EngagementList = z.object({
 
 export const RunHeadline = z.object({
   runId: z.uuid(),
-  status: z.enum(["queued", "running", "completed", "failed"]),
+  status: z.enum(RUN_STATUSES),
   trigger: z.enum(["scheduled", "manual"]),
   membersTotal: z.number().int(),
   createdAt: Timestamp,

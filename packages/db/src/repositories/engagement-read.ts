@@ -2,16 +2,17 @@
 // override while it is active, else the computed level), computed in SQL at read time so an override that
 // expires stops counting that instant even before the nightly expireOverrides clears it.
 // Only active members are listed: a member who left keeps history but is no longer on the dashboard.
+
+import { ENGAGEMENT_LEVELS } from "@engagement/engagement";
 import type { Db } from "../client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
 import { isStorableText } from "../storable-text.ts";
 
-const effectiveLevelSql = (now: Date) => Prisma.sql`
-  (CASE WHEN me.override_level IS NOT NULL AND (me.override_expires_at IS NULL OR me.override_expires_at > ${now}::timestamptz)
-        THEN me.override_level ELSE me.level END)`;
+// The active-override rule in SQL (isOverrideActive in overrides.ts is the same rule for a row in hand).
 const overrideActiveSql = (now: Date) => Prisma.sql`
   (me.override_level IS NOT NULL AND (me.override_expires_at IS NULL OR me.override_expires_at > ${now}::timestamptz))`;
+const effectiveLevelSql = (now: Date) => Prisma.sql`(CASE WHEN ${overrideActiveSql(now)} THEN me.override_level ELSE me.level END)`;
 
 export interface ActiveOverride {
   level: EngagementLevel;
@@ -156,7 +157,7 @@ export async function listEngagement(db: Db, orgId: string, query: EngagementLis
   return { items: page, nextCursor };
 }
 
-const LEVELS: readonly EngagementLevel[] = ["highly_engaged", "moderate", "at_risk", "new", "inactive"];
+const LEVELS: readonly EngagementLevel[] = ENGAGEMENT_LEVELS;
 
 export interface RunHeadline {
   runId: string;

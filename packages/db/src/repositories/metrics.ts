@@ -1,5 +1,6 @@
 // The numbers behind the API's /metrics, read from the record of what ran (so every API replica agrees).
 import type { Db } from "../client.ts";
+import { USAGE_SUM, usageTotals } from "./runs.ts";
 
 /** The fallback reason the worker records when a chunk was sent back by 429s too often. */
 export const RATE_LIMITED_REASON = "rate_limited";
@@ -23,14 +24,7 @@ export async function readEngagementMetrics(db: Db) {
     db.engagementRun.groupBy({ by: ["status"], _count: { _all: true } }),
     db.memberEngagement.groupBy({ by: ["source", "level"], _count: { _all: true } }),
     db.engagementRun.aggregate({
-      _sum: {
-        llmCalls: true,
-        inputTokens: true,
-        outputTokens: true,
-        cacheReadTokens: true,
-        cacheWriteTokens: true,
-        rateLimitedResponses: true,
-      },
+      _sum: { ...USAGE_SUM, rateLimitedResponses: true },
     }),
     fallbacksFor(db, RATE_LIMITED_REASON),
     fallbacksFor(db, SPEND_LIMIT_REASON),
@@ -39,13 +33,10 @@ export async function readEngagementMetrics(db: Db) {
   return {
     runsByStatus: new Map(runs.map((r) => [r.status as string, r._count._all])),
     membersBySourceAndLevel: members.map((m) => ({ source: m.source as string, level: m.level as string, count: m._count._all })),
-    llmCalls: sums._sum.llmCalls ?? 0,
-    tokens: {
-      input: sums._sum.inputTokens ?? 0,
-      output: sums._sum.outputTokens ?? 0,
-      cacheRead: sums._sum.cacheReadTokens ?? 0,
-      cacheWrite: sums._sum.cacheWriteTokens ?? 0,
-    },
+    ...(({ llmCalls, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }) => ({
+      llmCalls,
+      tokens: { input: inputTokens, output: outputTokens, cacheRead: cacheReadTokens, cacheWrite: cacheWriteTokens },
+    }))(usageTotals(sums._sum)),
     rateLimitedResponses: sums._sum.rateLimitedResponses ?? 0,
     rateLimitedFallbacks,
     spendLimitedFallbacks,

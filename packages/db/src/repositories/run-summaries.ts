@@ -1,7 +1,10 @@
 // What a finished (or running) run says about itself, read once here for every reader: the API's run detail and
 // the CLI's summary table and JSON.
 import type { Db } from "../client.ts";
-import type { EngagementLevel, RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
+import { type EngagementLevel, RunStatus, type RunTrigger } from "../generated/prisma/enums.ts";
+
+/** Every status a run can have, in the order a run goes through them (the database enum's values). */
+export const RUN_STATUSES = Object.values(RunStatus) as RunStatus[];
 
 export interface RunSummary {
   runId: string;

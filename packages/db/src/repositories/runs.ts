@@ -76,6 +76,19 @@ export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProg
   }));
 }
 
+/** The LLM usage columns a sum over snapshots or runs yields, with absent sums as 0. */
+export const USAGE_SUM = { llmCalls: true, inputTokens: true, outputTokens: true, cacheReadTokens: true, cacheWriteTokens: true } as const;
+
+export function usageTotals(sum: Partial<Record<keyof typeof USAGE_SUM, number | null>>) {
+  return {
+    llmCalls: sum.llmCalls ?? 0,
+    inputTokens: sum.inputTokens ?? 0,
+    outputTokens: sum.outputTokens ?? 0,
+    cacheReadTokens: sum.cacheReadTokens ?? 0,
+    cacheWriteTokens: sum.cacheWriteTokens ?? 0,
+  };
+}
+
 /** Closes the run: counts per level and source, LLM calls, tokens and fallback reasons, all from its snapshots. */
 export async function finalizeRun(db: Db, runId: string, extra: { error?: string } = {}) {
   const byLevel = await db.engagementSnapshot.groupBy({ by: ["level"], where: { runId }, _count: { _all: true } });
@@ -87,7 +100,7 @@ export async function finalizeRun(db: Db, runId: string, extra: { error?: string
   });
   const sums = await db.engagementSnapshot.aggregate({
     where: { runId },
-    _sum: { llmCalls: true, inputTokens: true, outputTokens: true, cacheReadTokens: true, cacheWriteTokens: true },
+    _sum: USAGE_SUM,
   });
   const level = (l: string) => byLevel.find((b) => b.level === l)?._count._all ?? 0;
   const fallbackReasons = Object.fromEntries(byReason.map((b) => [b.fallbackReason as string, b._count._all]));
@@ -103,11 +116,7 @@ export async function finalizeRun(db: Db, runId: string, extra: { error?: string
       countNew: level("new"),
       countInactive: level("inactive"),
       countsBySource: Object.fromEntries(bySource.map((b) => [b.source, b._count._all])),
-      llmCalls: sums._sum.llmCalls ?? 0,
-      inputTokens: sums._sum.inputTokens ?? 0,
-      outputTokens: sums._sum.outputTokens ?? 0,
-      cacheReadTokens: sums._sum.cacheReadTokens ?? 0,
-      cacheWriteTokens: sums._sum.cacheWriteTokens ?? 0,
+      ...usageTotals(sums._sum),
       errors,
       errorDetails: { fallbackReasons, ...(extra.error ? { runError: extra.error } : {}) },
     },

@@ -1,23 +1,12 @@
 // Engagement signals straight from attendance data: one SQL round trip per chunk of members, never a query per
 // member. The engagement package defines what the fields mean (EngagementSignals); this is how they are counted.
+import { EngagementSignals } from "@engagement/engagement";
 import type { Db } from "../client.ts";
 
 export interface MemberSignalsRow {
   userId: string;
-  signals: {
-    tenureDays: number;
-    orgEvents30: number;
-    orgEvents90: number;
-    orgEvents180: number;
-    attended30: number;
-    attended90: number;
-    attended180: number;
-    registered90: number;
-    noShows90: number;
-    upcomingRegistrations: number;
-    lastAttendedDaysAgo: number | null;
-    previousLevel: "highly_engaged" | "moderate" | "at_risk" | "new" | "inactive" | null;
-  };
+  /** Parsed with the domain's schema here, once: every reader gets checked signals. */
+  signals: EngagementSignals;
   /** When the member's current level was computed (null if never): the 24-hour skip reads it. */
   lastComputedAt: Date | null;
 }
@@ -110,7 +99,7 @@ export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds:
     ORDER BY m.user_id`;
   return rows.map((r) => ({
     userId: r.user_id,
-    signals: {
+    signals: EngagementSignals.parse({
       tenureDays: r.tenure_days,
       orgEvents30: r.org_events_30,
       orgEvents90: r.org_events_90,
@@ -123,7 +112,7 @@ export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds:
       upcomingRegistrations: r.upcoming,
       lastAttendedDaysAgo: r.last_attended_days_ago,
       previousLevel: r.previous_level,
-    },
+    }),
     lastComputedAt: r.computed_at,
   }));
 }
