@@ -1,18 +1,10 @@
-import { EnvError } from "@engagement/runtime";
+import { envErrorOf } from "@engagement/runtime/testing";
 import { describe, expect, it } from "@jest/globals";
 import { loadApiEnv } from "./env.ts";
 
-const SECRET = "0123456789abcdef0123456789abcdef";
+const sourceError = (source: Record<string, string>) => envErrorOf(() => loadApiEnv(source));
 
-function envErrorOf(source: Record<string, string>): EnvError {
-  try {
-    loadApiEnv(source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnvError);
-    return err as EnvError;
-  }
-  throw new Error("expected loadApiEnv to throw an EnvError");
-}
+const SECRET = "0123456789abcdef0123456789abcdef";
 
 describe("loadApiEnv", () => {
   it("needs only API_JWT_SECRET; host, port and connections default", () => {
@@ -36,24 +28,24 @@ describe("loadApiEnv", () => {
   });
 
   it("refuses to start without API_JWT_SECRET, naming it", () => {
-    const err = envErrorOf({});
+    const err = sourceError({});
     expect(err.issues).toHaveLength(1);
     expect(err.message).toMatch(/API_JWT_SECRET: .*\(got unset\)/);
   });
 
   it("rejects a short API_JWT_SECRET without echoing it", () => {
-    const err = envErrorOf({ API_JWT_SECRET: "short-but-real-secret" });
+    const err = sourceError({ API_JWT_SECRET: "short-but-real-secret" });
     expect(err.message).toContain("API_JWT_SECRET: must be at least 32 characters");
     expect(err.message).not.toContain("short-but-real-secret");
   });
 
   it("rejects API_PORT=abc and an out-of-range port, naming API_PORT", () => {
-    expect(envErrorOf({ API_JWT_SECRET: SECRET, API_PORT: "abc" }).message).toContain("API_PORT: must be a port number");
-    expect(envErrorOf({ API_JWT_SECRET: SECRET, API_PORT: "70000" }).message).toContain("API_PORT");
+    expect(sourceError({ API_JWT_SECRET: SECRET, API_PORT: "abc" }).message).toContain("API_PORT: must be a port number");
+    expect(sourceError({ API_JWT_SECRET: SECRET, API_PORT: "70000" }).message).toContain("API_PORT");
   });
 
   it("names a bad DATABASE_URL", () => {
-    const err = envErrorOf({ API_JWT_SECRET: SECRET, DATABASE_URL: "mysql://x" });
+    const err = sourceError({ API_JWT_SECRET: SECRET, DATABASE_URL: "mysql://x" });
     expect(err.message).toContain("DATABASE_URL");
     expect(err.message).not.toContain(SECRET);
   });

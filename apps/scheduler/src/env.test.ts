@@ -1,16 +1,8 @@
-import { EnvError } from "@engagement/runtime";
+import { envErrorOf } from "@engagement/runtime/testing";
 import { describe, expect, it } from "@jest/globals";
 import { loadSchedulerEnv } from "./env.ts";
 
-function envErrorOf(source: Record<string, string>): EnvError {
-  try {
-    loadSchedulerEnv(source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnvError);
-    return err as EnvError;
-  }
-  throw new Error("expected loadSchedulerEnv to throw an EnvError");
-}
+const sourceError = (source: Record<string, string>) => envErrorOf(() => loadSchedulerEnv(source));
 
 describe("loadSchedulerEnv", () => {
   it("defaults to 04:00 UTC every night and the shared connection defaults", () => {
@@ -32,22 +24,22 @@ describe("loadSchedulerEnv", () => {
   });
 
   it("rejects a too short NIGHTLY_CRON, naming it", () => {
-    const err = envErrorOf({ NIGHTLY_CRON: "* *" });
+    const err = sourceError({ NIGHTLY_CRON: "* *" });
     expect(err.issues).toHaveLength(1);
     expect(err.message).toContain("NIGHTLY_CRON: must be a cron pattern");
   });
 
   it("rejects a NIGHTLY_CRON that is long enough but not a cron pattern", () => {
-    expect(envErrorOf({ NIGHTLY_CRON: "every night at four" }).message).toContain("NIGHTLY_CRON");
+    expect(sourceError({ NIGHTLY_CRON: "every night at four" }).message).toContain("NIGHTLY_CRON");
   });
 
   it("rejects an unknown NIGHTLY_TZ at start instead of when the schedule is set", () => {
-    const err = envErrorOf({ NIGHTLY_TZ: "Mars/Olympus_Mons" });
+    const err = sourceError({ NIGHTLY_TZ: "Mars/Olympus_Mons" });
     expect(err.message).toContain("NIGHTLY_TZ");
     expect(err.message).toContain('"Mars/Olympus_Mons"');
   });
 
   it("names a bad DATABASE_URL", () => {
-    expect(envErrorOf({ DATABASE_URL: "mysql://x" }).message).toContain("DATABASE_URL");
+    expect(sourceError({ DATABASE_URL: "mysql://x" }).message).toContain("DATABASE_URL");
   });
 });

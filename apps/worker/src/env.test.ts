@@ -1,18 +1,9 @@
-import { EnvError, resolveClassifier } from "@engagement/runtime";
+import { resolveClassifier } from "@engagement/runtime";
+import { envErrorOf } from "@engagement/runtime/testing";
 import { describe, expect, it } from "@jest/globals";
 import { loadWorkerEnv } from "./env.ts";
 
 const API_KEY = "sk-ant-test-0123456789";
-
-function envErrorOf(fn: () => unknown): EnvError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnvError);
-    return err as EnvError;
-  }
-  throw new Error("expected an EnvError, nothing was thrown");
-}
 
 describe("loadWorkerEnv", () => {
   it("applies the defaults when nothing is set", () => {

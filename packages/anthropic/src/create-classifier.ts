@@ -2,6 +2,8 @@
 import { type Classifier, createRulesClassifier, type RubricThresholds } from "@engagement/engagement";
 import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
 
+export type { AnthropicClassifierConfig };
+
 export type ClassifierConfig =
   | { kind: "rules"; thresholds?: Partial<RubricThresholds> }
   | ({ kind: "anthropic" } & AnthropicClassifierConfig);

@@ -1,4 +1,5 @@
 export * from "./anthropic-classifier.ts";
 export { parseRetryAfterMs, toLlmError } from "./anthropic-errors.ts";
 export { buildClassificationRequest, type ClassificationRequest, type ClassificationRequestInput } from "./classification-request.ts";
+export * from "./classifier-from-env.ts";
 export * from "./create-classifier.ts";

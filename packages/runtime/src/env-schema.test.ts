@@ -1,17 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { z } from "zod";
-import { classifierEnv, commonEnv, EnvError, envTypes, parseEnv, resolveClassifier } from "./env-schema.ts";
-
-/** Runs `fn`, which must throw an EnvError, and returns that error for the assertions. */
-function envErrorOf(fn: () => unknown): EnvError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EnvError);
-    return err as EnvError;
-  }
-  throw new Error("expected an EnvError, nothing was thrown");
-}
+import { classifierEnv, commonEnv, envTypes, parseEnv, resolveClassifier } from "./env-schema.ts";
+import { envErrorOf } from "./testing/env-error.ts";
 
 const shape = { ...commonEnv, ...classifierEnv };
 
