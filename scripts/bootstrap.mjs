@@ -2,7 +2,7 @@
 //   npm run demo  → pnpm, install, generate, services check, migrate + seed + one nightly run end to end
 //   npm test      → pnpm, install, generate, services check, a browser for the Bull Board test, the test suite
 //                   (last line: "N passed, N failed")
-//   npm run check → type check and lint
+//   npm run check → type check, lint, the rooms' dependency rules, the data-access rule, unused code
 // Only Node built-ins here: dependencies are not installed yet when it starts.
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
@@ -110,6 +110,8 @@ switch (task) {
     // The rooms and which may import which: .dependency-cruiser.cjs (README "Rooms").
     must("pnpm", ["exec", "depcruise", "apps", "packages", "scripts", "--config", ".dependency-cruiser.cjs"], "dependency rules");
     must("node", ["scripts/check-data-access.mjs"], "data access rule");
+    // Unused files, exports and dependencies (knip.json).
+    must("pnpm", ["exec", "knip", "--no-config-hints"], "unused code check");
     break;
   default:
     console.error("usage: node scripts/bootstrap.mjs demo|test|check");

@@ -12,8 +12,6 @@ export const apiEnvShape = {
   API_TOKEN_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 };
 
-export type ApiEnv = ReturnType<typeof loadApiEnv>;
-
 export function loadApiEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv(apiEnvShape, source);
 }

@@ -26,8 +26,6 @@ export const schedulerEnvShape = {
   NIGHTLY_TZ: z.string().min(1).refine(isTimeZone, "must be an IANA time zone such as 'Europe/Berlin' or 'UTC'").default("UTC"),
 };
 
-export type SchedulerEnv = ReturnType<typeof loadSchedulerEnv>;
-
 export function loadSchedulerEnv(source: Record<string, string | undefined> = process.env) {
   return parseEnv(schedulerEnvShape, source);
 }

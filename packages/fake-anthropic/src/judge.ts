@@ -2,7 +2,7 @@ import type { JudgeSignals } from "./classification-prompt.ts";
 import { adminExplanation, memberExplanation } from "./judge-text.ts";
 import type { Assessment, Classification, Factor, JudgeLevel } from "./judge-types.ts";
 
-export { type Assessment, type Classification, type Factor, JUDGE_LEVELS, type JudgeLevel } from "./judge-types.ts";
+export { type Assessment, type Classification, JUDGE_LEVELS, type JudgeLevel } from "./judge-types.ts";
 
 const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -121,8 +121,6 @@ export function modelCapabilities(model: string): ModelCapabilities | null {
   return MODELS[DATED_ALIASES[model] ?? model] ?? null;
 }
 
-export const KNOWN_MODELS: readonly string[] = [...Object.keys(MODELS), ...Object.keys(DATED_ALIASES)];
-
 /** Effort levels above "high", where the models that allow it at all refuse thinking "disabled". */
 export const HIGH_EFFORTS = ["xhigh", "max"] as const;
 
