@@ -1,13 +1,34 @@
 // Only the data package talks to Prisma. dependency-cruiser sees imports, not calls: `Db` is the Prisma client's
 // type, so an app could still call `db.engagementRun.findMany(...)` on the client it was handed. This finds such
-// calls in source files outside packages/db (tests may read the database directly to assert what was written).
+// calls in source files outside packages/db (tests may read the database directly to assert what was written):
+// a model or raw-query member reached by `.`, by `["..."]` or by destructuring, across line breaks too.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const MODELS =
-  "organization|user|membership|event|registration|memberEngagement|engagementOverrideHistory|engagementSnapshot|engagementRun";
-const CALL = new RegExp(`\\.(?:(?:${MODELS})\\.\\w+\\(|\\$(?:queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe|transaction)\\b)`);
+const MODELS = [
+  "organization",
+  "user",
+  "membership",
+  "event",
+  "registration",
+  "memberEngagement",
+  "engagementOverrideHistory",
+  "engagementSnapshot",
+  "engagementRun",
+];
+const RAW = ["\\$queryRaw", "\\$executeRaw", "\\$queryRawUnsafe", "\\$executeRawUnsafe", "\\$transaction"];
+const member = `(?:${MODELS.join("|")})`;
+const PATTERNS = [
+  // db.engagementRun.findMany(  db\n  .engagementRun\n  .findMany(
+  new RegExp(`\\.\\s*${member}\\s*\\.\\s*\\w+\\s*\\(`),
+  // db["engagementRun"]
+  new RegExp(`\\[\\s*["'\`]${member}["'\`]\\s*\\]`),
+  // const { engagementRun } = db
+  new RegExp(`\\{[^}]*\\b${member}\\b[^}]*\\}\\s*=\\s*(?:\\w+\\.)*(?:db|tx|prisma)\\b`),
+  // db.$queryRaw`...`, tx.$transaction(...)
+  new RegExp(`\\.\\s*(?:${RAW.join("|")})\\b`),
+];
 
 function* sources(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -23,11 +44,11 @@ for (const top of ["apps", "packages"]) {
   for (const file of sources(join(ROOT, top))) {
     const rel = relative(ROOT, file);
     if (rel.startsWith("packages/db/")) continue;
-    readFileSync(file, "utf8")
-      .split("\n")
-      .forEach((line, i) => {
-        if (CALL.test(line)) found.push(`${rel}:${i + 1}: ${line.trim()}`);
-      });
+    const text = readFileSync(file, "utf8");
+    for (const pattern of PATTERNS) {
+      const match = pattern.exec(text);
+      if (match) found.push(`${rel}:${text.slice(0, match.index).split("\n").length}: ${match[0].replace(/\s+/g, " ")}`);
+    }
   }
 }
 if (found.length > 0) {

@@ -12,6 +12,7 @@ import {
   failRun,
   finalizeRun,
   getRun,
+  isRunFinished,
   listActiveMemberIds,
   membersDoneInRun,
   SIGNALS_CHUNK_SIZE,
@@ -42,7 +43,7 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
   const { runId } = payload;
   const run = await getRun(deps.db, runId);
   if (!run) throw new UnrecoverableError(`run ${runId} does not exist`);
-  if (run.status === "completed" || run.status === "failed") {
+  if (isRunFinished(run.status)) {
     return { outcome: "already_finished", runId, status: run.status };
   }
   const ctx: RunContext = {
@@ -65,8 +66,9 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
     return await finalize(deps, job, ctx, classifyJobs);
   } catch (err) {
     if (err instanceof WaitingChildrenError) throw err;
-    // The last attempt failing closes the run as failed rather than leaving it "running" forever.
-    if (isLastAttempt(job)) await failRun(deps.db, runId, String(err));
+    // The last attempt failing (or a failure no attempt can mend) closes the run as failed rather than leaving
+    // it "running" forever.
+    if (isLastAttempt(job) || err instanceof UnrecoverableError) await failRun(deps.db, runId, String(err));
     throw err;
   }
 }

@@ -70,4 +70,19 @@ describe("watchRunFailures", () => {
       await base.quit();
     }
   });
+
+  it("a job whose payload does not fit the catalog fails at once, without a retry, naming the field", async () => {
+    p.startWorkers();
+    try {
+      const job = await p.queues.classify.add("classify-chunk", { runId: "not-a-run", orgId: "x", userIds: [] } as never, { attempts: 4 });
+      const deadline = Date.now() + 10_000;
+      while (!(await job.isFailed()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const failed = await p.queues.classify.getJob(job.id as string);
+      expect(failed?.failedReason).toMatch(/invalid classify payload/);
+      expect(failed?.failedReason).toMatch(/runId/);
+      expect(failed?.attemptsMade).toBe(1);
+    } finally {
+      await p.stopWorkers();
+    }
+  });
 });

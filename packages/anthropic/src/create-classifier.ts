@@ -1,4 +1,4 @@
-// Building a classifier from configuration, in one place: the worker, the CLI and the evaluation all call this.
+// Building a classifier from configuration, in one place: classifierFromEnv (worker, CLI) and the evaluation call it.
 import { type Classifier, createRulesClassifier, type RubricThresholds } from "@engagement/engagement";
 import { type AnthropicClassifierConfig, createAnthropicClassifier } from "./anthropic-classifier.ts";
 

@@ -1,2 +1,3 @@
+export * from "./ids.ts";
 export * from "./jwt.ts";
 export * from "./token-command.ts";

@@ -5,10 +5,7 @@
 // ten-year exp would otherwise be a credential that never needs renewing.
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-
-// Ids in one spelling: a claim in upper case must name the same organisation and user as the lower-case path.
-const lowerUuid = () => z.uuid().overwrite((value) => value.toLowerCase());
-const canonicalSub = (value: string) => (z.uuid().safeParse(value).success ? value.toLowerCase() : value);
+import { canonicalId, Id } from "./ids.ts";
 
 export const ROLES = ["admin", "member", "operator"] as const;
 export const Role = z.enum(ROLES);
@@ -16,8 +13,9 @@ export type Role = z.infer<typeof Role>;
 
 export const Claims = z
   .object({
-    sub: z.string().min(1).overwrite(canonicalSub),
-    org: lowerUuid().optional(),
+    // Ids in one spelling: a claim in upper case names the same organisation and user as the lower-case path.
+    sub: z.string().min(1).overwrite(canonicalId),
+    org: Id().optional(),
     role: Role,
     iat: z.number().int(),
     exp: z.number().int(),

@@ -95,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
               anthropic: {
                 apiKey: env.ANTHROPIC_API_KEY,
                 model: env.ANTHROPIC_MODEL,
+                maxTokens: env.ANTHROPIC_MAX_TOKENS,
+                timeoutMs: env.ANTHROPIC_TIMEOUT_MS,
                 ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
               },
             }

@@ -1,4 +1,4 @@
-// The evaluation set (eval/histories.json) through the real signal SQL: it must stay large, cover every rubric
+// The evaluation set (packages/eval/src/histories.json) through the real signal SQL: it must stay large, cover every rubric
 // step, and the rules must match every hand-worked label. A failure means the SQL, the rubric or a label is wrong.
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { ENGAGEMENT_LEVELS, evaluateRubric, RUBRIC_STEPS } from "@engagement/engagement";

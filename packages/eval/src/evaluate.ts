@@ -1,7 +1,7 @@
 // Evaluation report: `pnpm --filter @engagement/eval exec tsx src/evaluate.ts [--classifier rules|anthropic] [--real]`.
 // Loads every labelled history into a scratch database, computes signals with the production SQL, scores the
 // rules against the labels and measures how often the LLM classifier agrees with the rules. The LLM is the
-// in-process fake server unless --real is given with ANTHROPIC_API_KEY set. Writes eval/RESULTS.md.
+// in-process fake server unless --real is given with ANTHROPIC_API_KEY set. Writes packages/eval/src/RESULTS.md.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -76,9 +76,9 @@ try {
   const command = `pnpm --filter @engagement/eval exec tsx src/evaluate.ts --classifier ${values.classifier}${values.real ? " --real" : ""}`;
   writeFileSync(
     new URL("./RESULTS.md", import.meta.url),
-    `# Evaluation results\n\nCommand: \`${command}\`  \nDate: ${new Date().toISOString()}  \nDataset: eval/histories.json (${set.histories.length} labelled histories)\n\n${report}\n`,
+    `# Evaluation results\n\nCommand: \`${command}\`  \nDate: ${new Date().toISOString()}  \nDataset: packages/eval/src/histories.json (${set.histories.length} labelled histories)\n\n${report}\n`,
   );
-  console.log("\nwritten to eval/RESULTS.md");
+  console.log("\nwritten to packages/eval/src/RESULTS.md");
 } finally {
   await fake?.stop();
   await db.$disconnect();

@@ -8,12 +8,11 @@
 // Wrong role or organisation → 403; an organisation that does not exist → 404 (checked after the org claim,
 // so an admin cannot probe which other organisations exist).
 
-import { type Claims, InvalidTokenError, verifyToken } from "@engagement/auth";
+import { type Claims, canonicalId, InvalidTokenError, verifyToken } from "@engagement/auth";
 import { type Db, findMembership, findOrganization } from "@engagement/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { forbidden, notFound, unauthorized } from "../errors.ts";
-import { canonicalId } from "../ids.ts";
 
 declare module "fastify" {
   interface FastifyRequest {

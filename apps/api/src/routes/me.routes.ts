@@ -1,12 +1,13 @@
 // The member's own view. The response schema has no admin field, the repository selects none, and the
 // words come from member-view.ts: a member never sees admin text or level names such as at_risk.
+
+import { Id } from "@engagement/auth";
 import { findMembership, getOwnEngagement } from "@engagement/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type AccessHooks, claimsOf } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
-import { Id } from "../ids.ts";
 import { memberView } from "../member-view.ts";
 import { bearer, iso, Timestamp } from "../schemas/common.schemas.ts";
 import { notClassified } from "./engagement.routes.ts";

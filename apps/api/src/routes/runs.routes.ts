@@ -1,5 +1,7 @@
 // Manual runs: start one (the worker does the work) and follow it. Admins reach their own organisation's
 // runs, operators any organisation's.
+
+import { Id } from "@engagement/auth";
 import { getRunSummaries, getRunsProgress } from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -7,7 +9,6 @@ import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses, notFound } from "../errors.ts";
-import { Id } from "../ids.ts";
 import { bearer, iso, Level, OrgParams, Timestamp } from "../schemas/common.schemas.ts";
 import { RunHeadline } from "../schemas/engagement.schemas.ts";
 

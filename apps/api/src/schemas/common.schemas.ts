@@ -1,8 +1,9 @@
 // Shapes shared by several routes. Times leave the API as ISO 8601 strings (handlers convert with `iso`), so
 // the OpenAPI document describes exactly what clients receive.
+
+import { Id } from "@engagement/auth";
 import { ENGAGEMENT_LEVELS, ENGAGEMENT_SOURCES } from "@engagement/engagement";
 import { z } from "zod";
-import { Id } from "../ids.ts";
 
 export const Level = z.enum(ENGAGEMENT_LEVELS).describe("engagement level");
 export const Source = z.enum(ENGAGEMENT_SOURCES).describe("who decided the computed level");

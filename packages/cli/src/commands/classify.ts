@@ -1,4 +1,4 @@
-import { createClassifier } from "@engagement/anthropic";
+import { classifierFromEnv, createClassifier, DEFAULT_ANTHROPIC_MODEL } from "@engagement/anthropic";
 import { type Classifier, EngagementSignals, LlmError } from "@engagement/engagement";
 import type { z } from "zod";
 
@@ -6,7 +6,8 @@ export interface ClassifyCommandInput {
   classifier: "rules" | "anthropic";
   /** The JSON text read from --file or stdin: an array of EngagementSignals. */
   input: string;
-  anthropic?: { apiKey: string; baseURL?: string; model?: string };
+  /** The ANTHROPIC_* settings (the CLI's env module); the key is required for --classifier anthropic. */
+  anthropic?: { apiKey: string; baseURL?: string; model?: string; maxTokens?: number; timeoutMs?: number };
 }
 
 export interface ClassifyCommandOutput {
@@ -64,12 +65,15 @@ function buildClassifier(args: ClassifyCommandInput): Classifier | string {
   if (args.classifier === "rules") return createClassifier({ kind: "rules" });
   if (args.classifier !== "anthropic") return `unknown classifier "${String(args.classifier)}" (use rules or anthropic)`;
   if (!args.anthropic?.apiKey) return "the anthropic classifier needs an API key (ANTHROPIC_API_KEY)";
-  const { apiKey, baseURL, model } = args.anthropic;
-  return createClassifier({
-    kind: "anthropic",
-    apiKey,
-    ...(baseURL ? { baseURL } : {}),
-    ...(model ? { model } : {}),
+  const { apiKey, baseURL, model, maxTokens, timeoutMs } = args.anthropic;
+  // The same construction as the worker's, from the same variables.
+  return classifierFromEnv({
+    ENGAGEMENT_CLASSIFIER: "anthropic",
+    ANTHROPIC_API_KEY: apiKey,
+    ANTHROPIC_BASE_URL: baseURL,
+    ANTHROPIC_MODEL: model ?? DEFAULT_ANTHROPIC_MODEL,
+    ANTHROPIC_MAX_TOKENS: maxTokens ?? 1024,
+    ANTHROPIC_TIMEOUT_MS: timeoutMs ?? 60_000,
   });
 }
 

@@ -1,8 +1,6 @@
 // Live progress of runs (members done / total, from the runs' snapshots) and the summary table at the end.
-import { type Db, getRunSummaries, getRunsProgress } from "@engagement/db";
+import { type Db, getRunSummaries, getRunsProgress, isRunFinished } from "@engagement/db";
 import { bar, table } from "../format.ts";
-
-const FINISHED = new Set(["completed", "failed"]);
 
 export async function watchRuns(db: Db, runIds: string[], labels: Map<string, string>, opts: { quiet: boolean; timeoutMs: number }) {
   const started = Date.now();
@@ -24,7 +22,7 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
       process.stderr.write(`${lines.join("\n")}\n`);
       lastPrint = Date.now();
     }
-    if (progress.length === runIds.length && progress.every((p) => FINISHED.has(p.status))) {
+    if (progress.length === runIds.length && progress.every((p) => isRunFinished(p.status))) {
       if (!tty && !opts.quiet) process.stderr.write(`${lines.join("\n")}\n`);
       return;
     }

@@ -5,6 +5,12 @@ import { type EngagementLevel, RunStatus, type RunTrigger } from "../generated/p
 
 /** Every status a run can have, in the order a run goes through them (the database enum's values). */
 export const RUN_STATUSES = Object.values(RunStatus) as RunStatus[];
+/** A run in one of these is still to finish; in the others it is done for good. */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ["queued", "running"];
+
+export function isRunFinished(status: RunStatus): boolean {
+  return !ACTIVE_RUN_STATUSES.includes(status);
+}
 
 export interface RunSummary {
   runId: string;

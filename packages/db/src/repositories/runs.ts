@@ -2,7 +2,8 @@
 // Counts are derived from the run's snapshots, so a retried job can never double-count.
 import { randomUUID } from "node:crypto";
 import type { Db, DbTx } from "../client.ts";
-import type { RunTrigger } from "../generated/prisma/enums.ts";
+import type { RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
+import { ACTIVE_RUN_STATUSES } from "./run-summaries.ts";
 
 export const scheduledRunKey = (runDate: string) => `scheduled:${runDate}`;
 export const manualRunKey = () => `manual:${randomUUID()}`;
@@ -58,7 +59,7 @@ export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: 
 export interface RunProgress {
   runId: string;
   orgId: string;
-  status: string;
+  status: RunStatus;
   membersTotal: number;
   membersDone: number;
 }
@@ -126,14 +127,14 @@ export async function finalizeRun(db: Db, runId: string, extra: { error?: string
 /** Marks an unfinished run failed; a run already completed or failed stays as it is. */
 export async function failRun(db: Db | DbTx, runId: string, error: string) {
   return db.engagementRun.updateMany({
-    where: { id: runId, status: { in: ["queued", "running"] } },
+    where: { id: runId, status: { in: [...ACTIVE_RUN_STATUSES] } },
     data: { status: "failed", finishedAt: new Date(), errors: { increment: 1 }, errorDetails: { runError: error.slice(0, 300) } },
   });
 }
 
 /** Runs of the org not yet finished, newest first. */
 export async function findActiveRuns(db: Db | DbTx, orgId: string) {
-  return db.engagementRun.findMany({ where: { orgId, status: { in: ["queued", "running"] } }, orderBy: { createdAt: "desc" } });
+  return db.engagementRun.findMany({ where: { orgId, status: { in: [...ACTIVE_RUN_STATUSES] } }, orderBy: { createdAt: "desc" } });
 }
 
 /**
