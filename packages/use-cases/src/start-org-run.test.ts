@@ -58,4 +58,27 @@ describe("enqueueOrgRun", () => {
     expect(row.asOf?.toISOString()).toBe(dueAt.toISOString());
     expect(await t.db.engagementRun.count({ where: { orgId } })).toBe(1);
   });
+
+  it("a run whose job cannot be added is marked failed; if that fails too, the caller hears both errors", async () => {
+    const orgId = await newOrg();
+    const brokenQueues = { orgRun: { add: async () => Promise.reject(new Error("redis down")) } } as unknown as Pick<Queues, "orgRun">;
+    await expect(enqueueOrgRun(t.db, brokenQueues, { orgId, trigger: "scheduled", runDate: "2026-12-01" })).rejects.toThrow("redis down");
+    const marked = await t.db.engagementRun.findFirstOrThrow({ where: { orgId } });
+    expect(marked).toMatchObject({ status: "failed", errorDetails: { runError: "could not enqueue: redis down" } });
+
+    // The database refuses the failRun write as well: both errors reach the caller, none is dropped.
+    const other = await newOrg();
+    const runs = t.db.engagementRun;
+    const failingDb = new Proxy(t.db, {
+      get: (target, key) =>
+        key === "engagementRun"
+          ? new Proxy(runs, { get: (r, k) => (k === "updateMany" ? async () => Promise.reject(new Error("db down")) : Reflect.get(r, k)) })
+          : Reflect.get(target, key),
+    });
+    const error = await enqueueOrgRun(failingDb, brokenQueues, { orgId: other, trigger: "scheduled", runDate: "2026-12-01" }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(["redis down", "db down"]);
+  });
 });
