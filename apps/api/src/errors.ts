@@ -33,6 +33,7 @@ export const badRequest = (issues: FieldIssue[]) =>
 export const unauthorized = (message: string) => new ApiError(401, "unauthorized", message);
 export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
 export const notFound = (message: string, code = "not_found") => new ApiError(404, code, message);
+export const conflict = (message: string, code = "conflict") => new ApiError(409, code, message);
 
 export const ErrorBody = z
   .object({

@@ -42,6 +42,8 @@ describe("OpenAPI document", () => {
         "DELETE /v1/orgs/{orgId}/members/{userId}/engagement/override",
         "GET /v1/orgs/{orgId}/members/{userId}/engagement/overrides",
         "GET /v1/me/engagement",
+        "GET /v1/orgs",
+        "POST /v1/orgs",
         "POST /v1/orgs/{orgId}/engagement/runs",
         "GET /v1/orgs/{orgId}/engagement/runs/{runId}",
       ].sort(),

@@ -14,6 +14,7 @@ import { engagementRoutes } from "./routes/engagement.routes.ts";
 import { healthRoutes } from "./routes/health.routes.ts";
 import { meRoutes } from "./routes/me.routes.ts";
 import { metricsRoutes } from "./routes/metrics.routes.ts";
+import { orgsRoutes } from "./routes/orgs.routes.ts";
 import { overrideRoutes } from "./routes/override.routes.ts";
 import { runsRoutes } from "./routes/runs.routes.ts";
 import { refuseUnstorableText } from "./storable-input.ts";
@@ -52,6 +53,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(overrideRoutes(deps, access));
   await app.register(meRoutes(deps, access));
   await app.register(runsRoutes(deps, access));
+  await app.register(orgsRoutes(deps, access));
   await app.register(boardPlugin(deps));
   return app;
 }

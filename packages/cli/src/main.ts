@@ -14,7 +14,8 @@ const USAGE = `usage: pnpm engagement <command> [options]
   seed     [--orgs 4] [--members 250] [--seed 42]            replace the database's data with demo data
   run      (--org ID | --all) [--force] [--wait] [--json]    enqueue manual runs; --wait shows progress and the summary
   classify --classifier rules|anthropic [--file F]           classify a JSON array of EngagementSignals (stdin without --file)
-  token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use`;
+  token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use
+  org      create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME   create an organisation, print its id`;
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -105,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
       if (result.stdout) process.stdout.write(result.stdout.endsWith("\n") ? result.stdout : `${result.stdout}\n`);
       if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
       return result.exitCode;
+    }
+    case "org": {
+      const { orgCommand } = await import("./commands/org.ts");
+      return orgCommand(env, rest);
     }
     case "token": {
       const { tokenCommand } = await import("./commands/token.ts");

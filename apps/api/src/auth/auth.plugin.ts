@@ -4,7 +4,7 @@
 //   admin    → only their own organisation's /v1/orgs/:orgId routes, and only while the database still lists
 //              them as an active admin there (a token outlives a demotion otherwise);
 //   member   → only /v1/me (admins may use it too: they are members of their organisation);
-//   operator → runs of any organisation and the queue board; no member data.
+//   operator → organisations (create, list), runs of any organisation and the queue board; no member data.
 // Wrong role or organisation → 403; an organisation that does not exist → 404 (checked after the org claim,
 // so an admin cannot probe which other organisations exist).
 
@@ -99,5 +99,11 @@ export function createAccessHooks(deps: { db: Db; jwtSecret: string; tokenMaxLif
     if (orgId !== undefined && orgId !== claims.org) throw forbidden("the token is for another organisation");
   };
 
-  return { authenticate, orgAdmin, runAccess, memberSelf, requireOrgExists };
+  /** Organisation management (create, list): operators only. */
+  const operator = async (req: FastifyRequest) => {
+    await authenticate(req);
+    if (claimsOf(req).role !== "operator") throw forbidden("this route is for operators");
+  };
+
+  return { authenticate, orgAdmin, runAccess, memberSelf, operator, requireOrgExists };
 }
