@@ -10,6 +10,7 @@ import { boardPlugin } from "./board.ts";
 import type { ApiDeps } from "./deps.ts";
 import { installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { apiKeysRoutes } from "./routes/api-keys.routes.ts";
 import { engagementRoutes } from "./routes/engagement.routes.ts";
 import { healthRoutes } from "./routes/health.routes.ts";
 import { meRoutes } from "./routes/me.routes.ts";
@@ -54,6 +55,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(meRoutes(deps, access));
   await app.register(runsRoutes(deps, access));
   await app.register(orgsRoutes(deps, access));
+  await app.register(apiKeysRoutes(deps, access));
   await app.register(boardPlugin(deps));
   return app;
 }

@@ -3,6 +3,7 @@ export * from "./database.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from "./generated/prisma/enums.ts";
 export { applyMigrations, diffMigrationsToSchema } from "./migrations.ts";
+export * from "./repositories/api-keys.ts";
 export * from "./repositories/engagement-read.ts";
 export * from "./repositories/engagement-writes.ts";
 export * from "./repositories/metrics.ts";

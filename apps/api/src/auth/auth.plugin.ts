@@ -9,19 +9,31 @@
 // so an admin cannot probe which other organisations exist).
 
 import { type Claims, canonicalId, InvalidTokenError, verifyToken } from "@engagement/auth";
-import { type Db, findMembership, findOrganization } from "@engagement/db";
+import {
+  type ApiKeyInfo,
+  type ApiKeyScope,
+  authenticateApiKey,
+  type Db,
+  findMembership,
+  findOrganization,
+  looksLikeApiKey,
+} from "@engagement/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { forbidden, notFound, unauthorized } from "../errors.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
+    /** A person's token (JWT). */
     auth: Claims | null;
+    /** An organisation's API key (imports and integrations), when the bearer credential is one. */
+    apiKey: ApiKeyInfo | null;
   }
 }
 
 export function registerAuthDecorator(app: FastifyInstance): void {
   app.decorateRequest("auth", null);
+  app.decorateRequest("apiKey", null);
 }
 
 export function bearerToken(req: FastifyRequest): string | null {
@@ -46,15 +58,41 @@ export function claimsOf(req: FastifyRequest): Claims {
 export type AccessHooks = ReturnType<typeof createAccessHooks>;
 
 export function createAccessHooks(deps: { db: Db; jwtSecret: string; tokenMaxLifetimeSeconds?: number | undefined }) {
-  const authenticate = async (req: FastifyRequest) => {
+  /** A person's token or an organisation's API key; an unknown or revoked key is 401 like a bad token. */
+  const authenticateAny = async (req: FastifyRequest) => {
     const token = bearerToken(req);
     if (!token) throw unauthorized("missing bearer token");
+    if (looksLikeApiKey(token)) {
+      const key = await authenticateApiKey(deps.db, token);
+      if (!key) throw unauthorized("unknown or revoked API key");
+      req.apiKey = key;
+      return;
+    }
     try {
       req.auth = await verifyToken(deps.jwtSecret, token, { maxLifetimeSeconds: deps.tokenMaxLifetimeSeconds });
     } catch (err) {
       if (err instanceof InvalidTokenError) throw unauthorized(err.message);
       throw err;
     }
+  };
+
+  /** Routes for people: an API key, however valid, may not use them. */
+  const authenticate = async (req: FastifyRequest) => {
+    await authenticateAny(req);
+    if (req.apiKey) throw forbidden("this route needs a person's token, not an API key");
+  };
+
+  /** The organisation's API key with `scope`; a key of another organisation is 403. */
+  const checkKey = async (key: ApiKeyInfo, orgId: unknown, scope: ApiKeyScope) => {
+    if (key.orgId !== orgId) throw forbidden("the API key is for another organisation");
+    if (!key.scopes.includes(scope)) throw forbidden(`the API key lacks the ${scope} scope`);
+  };
+
+  /** Reads of the organisation's engagement: its admins, and its API keys with the read scope. */
+  const orgReader = async (req: FastifyRequest) => {
+    await authenticateAny(req);
+    if (req.apiKey) return checkKey(req.apiKey, rawParam(req, "orgId"), "read");
+    await checkOrgAdmin(claimsOf(req), rawParam(req, "orgId"));
   };
 
   const requireOrgExists = async (orgId: string) => {
@@ -105,5 +143,5 @@ export function createAccessHooks(deps: { db: Db; jwtSecret: string; tokenMaxLif
     if (claimsOf(req).role !== "operator") throw forbidden("this route is for operators");
   };
 
-  return { authenticate, orgAdmin, runAccess, memberSelf, operator, requireOrgExists };
+  return { authenticate, orgAdmin, orgReader, runAccess, memberSelf, operator, requireOrgExists };
 }

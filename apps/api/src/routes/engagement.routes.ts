@@ -43,7 +43,7 @@ export function engagementRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlu
     app.get(
       "/v1/orgs/:orgId/engagement",
       {
-        onRequest: access.orgAdmin,
+        onRequest: access.orgReader,
         schema: {
           tags: ["engagement"],
           summary: "List the organisation's members with their engagement",
@@ -69,7 +69,7 @@ export function engagementRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlu
     app.get(
       "/v1/orgs/:orgId/engagement/summary",
       {
-        onRequest: access.orgAdmin,
+        onRequest: access.orgReader,
         schema: {
           tags: ["engagement"],
           summary: "Members per effective level and the latest run",
