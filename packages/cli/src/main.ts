@@ -15,7 +15,8 @@ const USAGE = `usage: pnpm engagement <command> [options]
   run      (--org ID | --all) [--force] [--wait] [--json]    enqueue manual runs; --wait shows progress and the summary
   classify --classifier rules|anthropic [--file F]           classify a JSON array of EngagementSignals (stdin without --file)
   token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use
-  org      create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME   create an organisation, print its id`;
+  org      create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME   create an organisation, print its id
+  key      create --org ID --name NAME [--scope import|read] | list --org ID | revoke --org ID --key KEY_ID   API keys`;
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -110,6 +111,10 @@ async function main(argv: string[]): Promise<number> {
     case "org": {
       const { orgCommand } = await import("./commands/org.ts");
       return orgCommand(env, rest);
+    }
+    case "key": {
+      const { keyCommand } = await import("./commands/key.ts");
+      return keyCommand(env, rest);
     }
     case "token": {
       const { tokenCommand } = await import("./commands/token.ts");
