@@ -38,6 +38,7 @@ describe("OpenAPI document", () => {
         "GET /v1/orgs/{orgId}/engagement",
         "GET /v1/orgs/{orgId}/engagement/summary",
         "GET /v1/orgs/{orgId}/members/{userId}/engagement",
+        "PUT /v1/orgs/{orgId}/members",
         "PUT /v1/orgs/{orgId}/members/{userId}/engagement/override",
         "DELETE /v1/orgs/{orgId}/api-keys/{keyId}",
         "DELETE /v1/orgs/{orgId}/members/{userId}/engagement/override",

@@ -13,6 +13,7 @@ import { registerOpenApi } from "./openapi.ts";
 import { apiKeysRoutes } from "./routes/api-keys.routes.ts";
 import { engagementRoutes } from "./routes/engagement.routes.ts";
 import { healthRoutes } from "./routes/health.routes.ts";
+import { importRoutes } from "./routes/import.routes.ts";
 import { meRoutes } from "./routes/me.routes.ts";
 import { metricsRoutes } from "./routes/metrics.routes.ts";
 import { orgsRoutes } from "./routes/orgs.routes.ts";
@@ -56,6 +57,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(runsRoutes(deps, access));
   await app.register(orgsRoutes(deps, access));
   await app.register(apiKeysRoutes(deps, access));
+  await app.register(importRoutes(deps, access));
   await app.register(boardPlugin(deps));
   return app;
 }

@@ -143,5 +143,12 @@ export function createAccessHooks(deps: { db: Db; jwtSecret: string; tokenMaxLif
     if (claimsOf(req).role !== "operator") throw forbidden("this route is for operators");
   };
 
-  return { authenticate, orgAdmin, orgReader, runAccess, memberSelf, operator, requireOrgExists };
+  /** Imports into the organisation: its admins, and its API keys with the import scope. */
+  const orgImporter = async (req: FastifyRequest) => {
+    await authenticateAny(req);
+    if (req.apiKey) return checkKey(req.apiKey, rawParam(req, "orgId"), "import");
+    await checkOrgAdmin(claimsOf(req), rawParam(req, "orgId"));
+  };
+
+  return { authenticate, orgAdmin, orgReader, orgImporter, runAccess, memberSelf, operator, requireOrgExists };
 }

@@ -67,7 +67,7 @@ describe("API keys", () => {
     expect(after.statusCode).toBe(401);
     expect(after.json()).toEqual({ error: "unauthorized", message: "unknown or revoked API key" });
     expect((await summary(a.org.id, `${prefix}_${"x".repeat(32)}`)).statusCode).toBe(401);
-    expect((await summary(a.org.id, "eng_00000000_" + "y".repeat(32))).statusCode).toBe(401);
+    expect((await summary(a.org.id, `eng_00000000_${"y".repeat(32)}`)).statusCode).toBe(401);
     const audit = await listApiKeyAudit(api.db, a.org.id);
     expect(audit.filter((e) => e.keyId === id).map((e) => [e.action, e.actorId])).toEqual([
       ["revoked", a.admin.id],

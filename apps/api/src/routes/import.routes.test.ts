@@ -1,0 +1,124 @@
+// Members in from the organisation's own system: idempotent upserts by external id, every bad row reported with
+// its index and field, all or nothing unless partial, admins and import keys only.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
+
+describe("member import", () => {
+  let api: TestApi;
+  let a: Awaited<ReturnType<typeof seedOrg>>;
+  let b: Awaited<ReturnType<typeof seedOrg>>;
+
+  beforeAll(async () => {
+    api = await startTestApi("import");
+    a = await seedOrg(api, "Alpha");
+    b = await seedOrg(api, "Beta");
+  });
+  afterAll(async () => api.close());
+
+  const put = (orgId: string, credential: string, rows: unknown, query = "") =>
+    api.app.inject({ method: "PUT", url: `/v1/orgs/${orgId}/members${query}`, headers: bearer(credential), payload: rows as object });
+  const row = (n: number, fields: Record<string, unknown> = {}) => ({
+    externalId: `M-${n}`,
+    name: `Member ${n}`,
+    email: `member${n}@example.org`,
+    joinedAt: "2026-01-15T18:00:00+01:00",
+    ...fields,
+  });
+  const members = (orgId: string) => api.db.membership.findMany({ where: { orgId, externalId: { not: null } }, include: { user: true } });
+
+  it("inserts new members, and the same rows sent again change nothing", async () => {
+    const rows = [row(1), row(2, { role: "admin" }), row(3, { email: "  Member3@Example.ORG " })];
+    const first = await put(a.org.id, a.adminToken, rows);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ applied: true, inserted: 3, updated: 0, unchanged: 0, errors: [] });
+    const stored = await members(a.org.id);
+    expect(stored.map((m) => [m.externalId, m.role, m.status, m.user.email]).sort()).toEqual([
+      ["M-1", "member", "active", "member1@example.org"],
+      ["M-2", "admin", "active", "member2@example.org"],
+      ["M-3", "member", "active", "member3@example.org"],
+    ]);
+    expect(stored[0]?.joinedAt.toISOString()).toBe("2026-01-15T17:00:00.000Z");
+    const again = await put(a.org.id, a.adminToken, rows);
+    expect(again.json()).toEqual({ applied: true, inserted: 0, updated: 0, unchanged: 3, errors: [] });
+  });
+
+  it("updates what changed; a member who left stops being active, their history stays", async () => {
+    const res = await put(a.org.id, a.adminToken, [
+      row(1, { name: "Member One" }),
+      row(2, { role: "admin", status: "left", leftAt: "2026-11-30T10:00:00Z" }),
+    ]);
+    expect(res.json()).toMatchObject({ applied: true, inserted: 0, updated: 2, unchanged: 0 });
+    const left = (await members(a.org.id)).find((m) => m.externalId === "M-2");
+    expect(left).toMatchObject({ status: "left", leftAt: new Date("2026-11-30T10:00:00Z") });
+    expect((await members(a.org.id)).find((m) => m.externalId === "M-1")?.user.name).toBe("Member One");
+  });
+
+  it("reports every bad row with its index and field and writes nothing, unless partial applies the good ones", async () => {
+    const before = await api.db.membership.count({ where: { orgId: a.org.id } });
+    const rows = [
+      row(10),
+      row(11, { email: "not-an-email" }),
+      row(12, { joinedAt: "2026-01-15" }),
+      row(13, { status: "left" }),
+      row(14, { name: "a\u0000b" }),
+      row(10, { email: "other@example.org" }),
+      row(15, { email: "member1@example.org" }),
+      { ...row(16), unknown: 1 },
+    ];
+    const res = await put(a.org.id, a.adminToken, rows);
+    expect(res.statusCode).toBe(400);
+    // A NUL anywhere is refused by the API's storable-text check before anything else, naming the field.
+    expect(res.json().issues).toEqual([{ field: "body.4.name", message: expect.stringContaining("NUL") }]);
+
+    const withoutNul = rows.filter((_, i) => i !== 4);
+    const strict = await put(a.org.id, a.adminToken, withoutNul);
+    expect(strict.statusCode).toBe(422);
+    expect(strict.json()).toMatchObject({ applied: false, inserted: 0 });
+    expect(strict.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+      [1, "email"],
+      [2, "joinedAt"],
+      [3, "leftAt"],
+      [6, "row"],
+    ]);
+    expect(await api.db.membership.count({ where: { orgId: a.org.id } })).toBe(before);
+
+    const partial = await put(a.org.id, a.adminToken, withoutNul, "?partial=true");
+    expect(partial.statusCode).toBe(200);
+    const report = partial.json();
+    expect(report).toMatchObject({ applied: true, inserted: 1 });
+    // The database-level checks: a repeated external id, and an email that is another member's.
+    expect(report.errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+      [1, "email"],
+      [2, "joinedAt"],
+      [3, "leftAt"],
+      [4, "externalId"],
+      [5, "email"],
+      [6, "row"],
+    ]);
+    expect(await api.db.membership.count({ where: { orgId: a.org.id } })).toBe(before + 1);
+  });
+
+  it("a person in two organisations is one user with two memberships", async () => {
+    const res = await put(b.org.id, b.adminToken, [row(1, { externalId: "B-1", name: "Someone" })]);
+    expect(res.json()).toMatchObject({ inserted: 1 });
+    const user = await api.db.user.findUniqueOrThrow({ where: { email: "member1@example.org" }, include: { memberships: true } });
+    expect(user.memberships.map((m) => m.orgId).sort()).toEqual([a.org.id, b.org.id].sort());
+    expect(user.name).toBe("Member One");
+  });
+
+  it("accepts the organisation's import key, refuses a read-only key, another organisation's admin and members", async () => {
+    const key = (scopes: string[]) =>
+      api.app
+        .inject({ method: "POST", url: `/v1/orgs/${a.org.id}/api-keys`, headers: bearer(a.adminToken), payload: { name: "sync", scopes } })
+        .then((r) => r.json().key as string);
+    expect((await put(a.org.id, await key(["import"]), [row(20)])).statusCode).toBe(200);
+    expect((await put(a.org.id, await key(["read"]), [row(21)])).statusCode).toBe(403);
+    expect((await put(a.org.id, b.adminToken, [row(22)])).statusCode).toBe(403);
+    expect((await put(a.org.id, await a.memberToken(a.steady.id), [row(23)])).statusCode).toBe(403);
+  });
+
+  it("refuses a body that is not an array of 1 to 10,000 rows with 400", async () => {
+    expect((await put(a.org.id, a.adminToken, [])).statusCode).toBe(400);
+    expect((await put(a.org.id, a.adminToken, { rows: [] })).statusCode).toBe(400);
+  });
+});
