@@ -38,6 +38,8 @@ describe("OpenAPI document", () => {
         "GET /v1/orgs/{orgId}/engagement",
         "GET /v1/orgs/{orgId}/engagement/summary",
         "GET /v1/orgs/{orgId}/members/{userId}/engagement",
+        "PUT /v1/orgs/{orgId}/attendance",
+        "PUT /v1/orgs/{orgId}/events",
         "PUT /v1/orgs/{orgId}/members",
         "PUT /v1/orgs/{orgId}/members/{userId}/engagement/override",
         "DELETE /v1/orgs/{orgId}/api-keys/{keyId}",

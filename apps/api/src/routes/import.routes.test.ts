@@ -1,5 +1,6 @@
 // Members in from the organisation's own system: idempotent upserts by external id, every bad row reported with
 // its index and field, all or nothing unless partial, admins and import keys only.
+import { computeSignals } from "@engagement/db";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
@@ -120,5 +121,69 @@ describe("member import", () => {
   it("refuses a body that is not an array of 1 to 10,000 rows with 400", async () => {
     expect((await put(a.org.id, a.adminToken, [])).statusCode).toBe(400);
     expect((await put(a.org.id, a.adminToken, { rows: [] })).statusCode).toBe(400);
+  });
+
+  describe("events and attendance", () => {
+    const putKind = (path: string, rows: unknown, query = "") =>
+      api.app.inject({
+        method: "PUT",
+        url: `/v1/orgs/${b.org.id}/${path}${query}`,
+        headers: bearer(b.adminToken),
+        payload: rows as object,
+      });
+    const event = (n: number, fields: Record<string, unknown> = {}) => ({
+      externalId: `E-${n}`,
+      title: `Session ${n}`,
+      startsAt: `2026-11-${String(n).padStart(2, "0")}T18:00:00Z`,
+      endsAt: `2026-11-${String(n).padStart(2, "0")}T20:00:00Z`,
+      ...fields,
+    });
+
+    it("imports events idempotently and refuses endsAt before startsAt and repeated ids", async () => {
+      const first = await putKind("events", [event(3), event(10), event(17)]);
+      expect(first.json()).toEqual({ applied: true, inserted: 3, updated: 0, unchanged: 0, errors: [] });
+      expect((await putKind("events", [event(3), event(10, { title: "Session ten" }), event(17)])).json()).toMatchObject({
+        inserted: 0,
+        updated: 1,
+        unchanged: 2,
+      });
+      const bad = await putKind("events", [event(20, { endsAt: "2026-11-20T17:00:00Z" }), event(21), event(21)]);
+      expect(bad.statusCode).toBe(422);
+      expect(bad.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([[0, "endsAt"]]);
+      const partial = await putKind("events", [event(21), event(21)], "?partial=true");
+      expect(partial.json()).toMatchObject({ applied: true, inserted: 1, errors: [{ index: 1, field: "externalId" }] });
+    });
+
+    it("imports attendance by external ids; an unknown event or member is a row error; the same rows again change nothing", async () => {
+      const rows = [
+        { eventExternalId: "E-3", memberExternalId: "B-1", status: "attended", registeredAt: "2026-10-30T09:00:00Z" },
+        { eventExternalId: "E-10", memberExternalId: "B-1", status: "no_show", registeredAt: "2026-11-01T09:00:00Z" },
+        { eventExternalId: "E-99", memberExternalId: "B-1", status: "attended", registeredAt: "2026-11-01T09:00:00Z" },
+        { eventExternalId: "E-17", memberExternalId: "NOPE", status: "attended", registeredAt: "2026-11-01T09:00:00Z" },
+        { eventExternalId: "E-17", memberExternalId: "B-1", status: "maybe", registeredAt: "2026-11-01T09:00:00Z" },
+      ];
+      const strict = await putKind("attendance", rows);
+      expect(strict.statusCode).toBe(422);
+      expect(strict.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([[4, "status"]]);
+      const partial = await putKind("attendance", rows, "?partial=true");
+      expect(partial.json()).toMatchObject({ applied: true, inserted: 2 });
+      expect(partial.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+        [2, "eventExternalId"],
+        [3, "memberExternalId"],
+        [4, "status"],
+      ]);
+      const again = await putKind("attendance", rows.slice(0, 2));
+      expect(again.json()).toEqual({ applied: true, inserted: 0, updated: 0, unchanged: 2, errors: [] });
+      const changed = await putKind("attendance", [{ ...rows[1], status: "attended", checkedInAt: "2026-11-10T18:05:00Z" }]);
+      expect(changed.json()).toMatchObject({ updated: 1 });
+    });
+
+    // Hand-computed: the organisation has E-3, E-10, E-17 and E-21 in November; B-1 attended E-3 and (after the
+    // update) E-10, whose 18:00 start on the 10th is 19 days and 6 hours before asOf.
+    it("the imported attendance is what the signals count: 2 of the organisation's 4 events attended", async () => {
+      const member = await api.db.membership.findFirstOrThrow({ where: { orgId: b.org.id, externalId: "B-1" } });
+      const [signals] = await computeSignals(api.db, b.org.id, new Date("2026-11-30T00:00:00Z"), [member.userId]);
+      expect(signals?.signals).toMatchObject({ orgEvents30: 4, attended30: 2, noShows90: 0, lastAttendedDaysAgo: 19 });
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Imports from the organisation's own systems, for its admins and its import keys. Each row is validated on its
 // own, so the answer lists every bad row with its index and field; the data package then checks the rows against
 // what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good rows.
-import { importMembers, type MemberImportRow } from "@engagement/db";
+import { type Db, type ImportResult, importAttendance, importEvents, importMembers } from "@engagement/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
@@ -35,6 +35,30 @@ export const MemberRow = z
     }
   });
 
+export const EventRow = z
+  .object({
+    externalId: Text(200).describe("the organisation's own id for the event"),
+    title: Text(300),
+    startsAt: Timestamp,
+    endsAt: Timestamp,
+    cancelledAt: Timestamp.nullish(),
+  })
+  .strict()
+  .superRefine((row, ctx) => {
+    if (Date.parse(row.endsAt) < Date.parse(row.startsAt))
+      ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must not be before startsAt" });
+  });
+
+export const AttendanceRow = z
+  .object({
+    eventExternalId: Text(200),
+    memberExternalId: Text(200),
+    status: z.enum(["registered", "attended", "no_show", "cancelled"]),
+    registeredAt: Timestamp,
+    checkedInAt: Timestamp.nullish(),
+  })
+  .strict();
+
 const RowError = z.object({ index: z.number().int(), field: z.string(), message: z.string() });
 
 const ImportReport = z.object({
@@ -45,63 +69,100 @@ const ImportReport = z.object({
   errors: z.array(RowError).describe("every refused row, with its index in the request and the field"),
 });
 
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+/** One kind of import: its path, row schema, the row the data package takes, and the data package's import. */
+interface ImportKind<S extends z.ZodType, R> {
+  path: string;
+  what: string;
+  row: S;
+  toRow: (parsed: z.output<S>) => R;
+  run: (db: Db, orgId: string, rows: R[], options: { partial: boolean }) => Promise<ImportResult>;
+}
+
+const kind = <S extends z.ZodType, R>(k: ImportKind<S, R>) => k;
+
+const KINDS = [
+  kind({
+    path: "members",
+    what: "members by external id (a person in two organisations is one user, by email)",
+    row: MemberRow,
+    toRow: (r) => ({ ...r, joinedAt: new Date(r.joinedAt), leftAt: date(r.leftAt) }),
+    run: importMembers,
+  }),
+  kind({
+    path: "events",
+    what: "events by external id",
+    row: EventRow,
+    toRow: (r) => ({ ...r, startsAt: new Date(r.startsAt), endsAt: new Date(r.endsAt), cancelledAt: date(r.cancelledAt) }),
+    run: importEvents,
+  }),
+  kind({
+    path: "attendance",
+    what: "attendance by (event external id, member external id); an unknown event or member is a row error",
+    row: AttendanceRow,
+    toRow: (r) => ({ ...r, registeredAt: new Date(r.registeredAt), checkedInAt: date(r.checkedInAt) }),
+    run: importAttendance,
+  }),
+];
+
 export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
   return async (app) => {
-    app.put(
-      "/v1/orgs/:orgId/members",
-      {
-        onRequest: access.orgImporter,
-        bodyLimit: IMPORT_BODY_LIMIT,
-        schema: {
-          tags: ["imports"],
-          summary: `Create or update members by external id (a JSON array of up to ${MAX_IMPORT_ROWS} rows); idempotent`,
-          security: bearer,
-          params: OrgParams,
-          querystring: z.object({
-            partial: z.enum(["true", "false"]).default("false").describe("true: apply the good rows, report the bad"),
-          }),
-          // Rows are validated one by one below, so that every bad row is reported with its index.
-          body: z.array(z.unknown()).min(1).max(MAX_IMPORT_ROWS),
-          response: { 200: ImportReport, 422: ImportReport, ...errorResponses(400, 401, 403, 404) },
+    for (const k of KINDS as ImportKind<z.ZodType, unknown>[]) {
+      app.put(
+        `/v1/orgs/:orgId/${k.path}`,
+        {
+          onRequest: access.orgImporter,
+          bodyLimit: IMPORT_BODY_LIMIT,
+          schema: {
+            tags: ["imports"],
+            summary: `Create or update ${k.what}: a JSON array of up to ${MAX_IMPORT_ROWS} rows; idempotent`,
+            security: bearer,
+            params: OrgParams,
+            querystring: z.object({
+              partial: z.enum(["true", "false"]).default("false").describe("true: apply the good rows, report the bad"),
+            }),
+            // Rows are validated one by one below, so that every bad row is reported with its index.
+            body: z.array(z.unknown()).min(1).max(MAX_IMPORT_ROWS),
+            response: { 200: ImportReport, 422: ImportReport, ...errorResponses(400, 401, 403, 404) },
+          },
         },
-      },
-      async (req, reply) => {
-        const rows: MemberImportRow[] = [];
-        // Each valid row's position in the request: the data package numbers only the rows it is given.
-        const indexOf: number[] = [];
-        const errors: z.infer<typeof RowError>[] = [];
-        req.body.forEach((raw, index) => {
-          const parsed = MemberRow.safeParse(raw);
-          if (!parsed.success) {
-            for (const issue of parsed.error.issues) errors.push({ index, field: issue.path.join(".") || "row", message: issue.message });
-            return;
-          }
-          const r = parsed.data;
-          rows.push({
-            externalId: r.externalId,
-            name: r.name,
-            email: r.email,
-            joinedAt: new Date(r.joinedAt),
-            status: r.status,
-            leftAt: r.leftAt ? new Date(r.leftAt) : null,
-            role: r.role,
+        async (req, reply) => {
+          const rows: unknown[] = [];
+          // Each valid row's position in the request: the data package numbers only the rows it is given.
+          const indexOf: number[] = [];
+          const errors: z.infer<typeof RowError>[] = [];
+          req.body.forEach((raw, index) => {
+            const parsed = k.row.safeParse(raw);
+            if (!parsed.success) {
+              for (const issue of parsed.error.issues) errors.push({ index, field: issue.path.join(".") || "row", message: issue.message });
+              return;
+            }
+            rows.push(k.toRow(parsed.data));
+            indexOf.push(index);
           });
-          indexOf.push(index);
-        });
-        const partial = req.query.partial === "true";
-        if (errors.length > 0 && !partial) {
-          return reply.code(422).send({ applied: false, inserted: 0, updated: 0, unchanged: 0, errors });
-        }
-        const result = await importMembers(deps.db, req.params.orgId, rows, { partial });
-        const all = [...errors, ...result.errors.map((e) => ({ ...e, index: indexOf[e.index] as number }))].sort(
-          (a, b) => a.index - b.index,
-        );
-        req.log.info(
-          { orgId: req.params.orgId, keyId: req.apiKey?.id, inserted: result.inserted, updated: result.updated, refused: all.length },
-          "members imported",
-        );
-        return reply.code(result.applied ? 200 : 422).send({ ...result, errors: all });
-      },
-    );
+          const partial = req.query.partial === "true";
+          if (errors.length > 0 && !partial) {
+            return reply.code(422).send({ applied: false, inserted: 0, updated: 0, unchanged: 0, errors });
+          }
+          const result = await k.run(deps.db, req.params.orgId, rows, { partial });
+          const all = [...errors, ...result.errors.map((e) => ({ ...e, index: indexOf[e.index] as number }))].sort(
+            (a, b) => a.index - b.index,
+          );
+          req.log.info(
+            {
+              orgId: req.params.orgId,
+              keyId: req.apiKey?.id,
+              kind: k.path,
+              inserted: result.inserted,
+              updated: result.updated,
+              refused: all.length,
+            },
+            "rows imported",
+          );
+          return reply.code(result.applied ? 200 : 422).send({ ...result, errors: all });
+        },
+      );
+    }
   };
 }
