@@ -186,4 +186,22 @@ describe("member import", () => {
       expect(signals?.signals).toMatchObject({ orgEvents30: 4, attended30: 2, noShows90: 0, lastAttendedDaysAgo: 19 });
     });
   });
+
+  it("?recompute=true starts a run of the organisation once the rows are in, and says which", async () => {
+    const res = await put(a.org.id, a.adminToken, [row(30)], "?recompute=true");
+    expect(res.statusCode).toBe(200);
+    const { run } = res.json();
+    expect(run).toEqual({ runId: expect.any(String), alreadyActive: false });
+    expect(await api.db.engagementRun.findUniqueOrThrow({ where: { id: run.runId } })).toMatchObject({
+      orgId: a.org.id,
+      trigger: "manual",
+    });
+    const again = await put(a.org.id, a.adminToken, [row(31)], "?recompute=true");
+    expect(again.json().run).toEqual({ runId: run.runId, alreadyActive: true });
+    // Without the flag, or when nothing was applied, no run is started.
+    expect((await put(a.org.id, a.adminToken, [row(32)])).json().run).toBeUndefined();
+    const refused = await put(a.org.id, a.adminToken, [row(33, { email: "bad" })], "?recompute=true");
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().run).toBeUndefined();
+  });
 });

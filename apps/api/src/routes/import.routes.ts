@@ -2,6 +2,7 @@
 // own, so the answer lists every bad row with its index and field; the data package then checks the rows against
 // what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good rows.
 import { type Db, type ImportResult, importAttendance, importEvents, importMembers } from "@engagement/db";
+import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
@@ -67,6 +68,10 @@ const ImportReport = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   errors: z.array(RowError).describe("every refused row, with its index in the request and the field"),
+  run: z
+    .object({ runId: z.uuid(), alreadyActive: z.boolean() })
+    .optional()
+    .describe("with ?recompute=true and rows applied: the manual run that scores the organisation again"),
 });
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
@@ -121,6 +126,7 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
             params: OrgParams,
             querystring: z.object({
               partial: z.enum(["true", "false"]).default("false").describe("true: apply the good rows, report the bad"),
+              recompute: z.enum(["true", "false"]).default("false").describe("true: start a run of the organisation once the rows are in"),
             }),
             // Rows are validated one by one below, so that every bad row is reported with its index.
             body: z.array(z.unknown()).min(1).max(MAX_IMPORT_ROWS),
@@ -160,7 +166,16 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
             },
             "rows imported",
           );
-          return reply.code(result.applied ? 200 : 422).send({ ...result, errors: all });
+          if (!result.applied) return reply.code(422).send({ ...result, errors: all });
+          // One run per organisation: when one is already queued or running, the caller is told which it is.
+          const run =
+            req.query.recompute === "true"
+              ? await enqueueOrgRun(deps.db, deps.queues, { orgId: req.params.orgId, trigger: "manual" }).then((r) => ({
+                  runId: r.runId,
+                  alreadyActive: r.alreadyActive ?? false,
+                }))
+              : undefined;
+          return reply.code(200).send({ ...result, errors: all, ...(run ? { run } : {}) });
         },
       );
     }
