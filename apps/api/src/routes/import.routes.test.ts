@@ -204,4 +204,77 @@ describe("member import", () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.json().run).toBeUndefined();
   });
+
+  describe("what one organisation imports stays its own", () => {
+    it("a sync that names the first admin keeps their role, and no sync leaves the organisation without an active admin", async () => {
+      const admin = await api.db.user.findUniqueOrThrow({ where: { id: a.admin.id } });
+      const sync = await put(a.org.id, a.adminToken, [row(40, { externalId: "ADMIN-1", name: "The Admin", email: admin.email })]);
+      expect(sync.json()).toMatchObject({ applied: true, updated: 1 });
+      const membership = await api.db.membership.findFirstOrThrow({ where: { orgId: a.org.id, userId: a.admin.id } });
+      expect(membership).toMatchObject({ role: "admin", externalId: "ADMIN-1" });
+      expect((await api.app.inject({ url: `/v1/orgs/${a.org.id}/engagement/summary`, headers: bearer(a.adminToken) })).statusCode).toBe(
+        200,
+      );
+
+      const c = await seedOrg(api, "Gamma");
+      const soleAdmin = await api.db.user.findUniqueOrThrow({ where: { id: c.admin.id } });
+      const demote = await put(c.org.id, c.adminToken, [row(41, { externalId: "G-ADMIN", email: soleAdmin.email, role: "member" })]);
+      expect(demote.statusCode).toBe(422);
+      expect(demote.json().errors).toEqual([{ index: 0, field: "role", message: "would leave the organisation without an active admin" }]);
+    });
+
+    it("an import key can neither grant nor remove the admin role", async () => {
+      const { key } = (
+        await api.app.inject({
+          method: "POST",
+          url: `/v1/orgs/${a.org.id}/api-keys`,
+          headers: bearer(a.adminToken),
+          payload: { name: "sync", scopes: ["import"] },
+        })
+      ).json();
+      const res = await put(a.org.id, key, [row(42, { role: "admin" })]);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors[0]).toMatchObject({ index: 0, field: "role" });
+    });
+
+    it("two organisations naming one person differently each see their own name, and re-imports stay unchanged", async () => {
+      const c = await seedOrg(api, "Delta");
+      const d = await seedOrg(api, "Epsilon");
+      const person = { joinedAt: "2026-02-01T10:00:00Z", email: "shared.person@example.org" };
+      expect((await put(c.org.id, c.adminToken, [{ ...person, externalId: "C-9", name: "Ann A" }])).json()).toMatchObject({ inserted: 1 });
+      expect((await put(d.org.id, d.adminToken, [{ ...person, externalId: "D-9", name: "Ann B" }])).json()).toMatchObject({ inserted: 1 });
+      for (let i = 0; i < 2; i++) {
+        expect((await put(c.org.id, c.adminToken, [{ ...person, externalId: "C-9", name: "Ann A" }])).json()).toMatchObject({
+          unchanged: 1,
+          updated: 0,
+        });
+        expect((await put(d.org.id, d.adminToken, [{ ...person, externalId: "D-9", name: "Ann B" }])).json()).toMatchObject({
+          unchanged: 1,
+          updated: 0,
+        });
+      }
+      const names = await api.db.membership.findMany({
+        where: { externalId: { in: ["C-9", "D-9"] } },
+        select: { externalId: true, displayName: true, userId: true },
+      });
+      expect(new Set(names.map((n) => n.userId)).size).toBe(1);
+      expect(Object.fromEntries(names.map((n) => [n.externalId, n.displayName]))).toEqual({ "C-9": "Ann A", "D-9": "Ann B" });
+      // One organisation cannot move the shared person to another address.
+      const moved = await put(c.org.id, c.adminToken, [{ ...person, externalId: "C-9", name: "Ann A", email: "elsewhere@example.org" }]);
+      expect(moved.json().errors).toEqual([{ index: 0, field: "email", message: "cannot be changed to this address by an import" }]);
+    });
+
+    it("concurrent imports of the same rows do not fail: one inserts, the other finds them unchanged", async () => {
+      const rows = [row(50), row(51), row(52)];
+      const [x, y] = await Promise.all([put(b.org.id, b.adminToken, rows), put(b.org.id, b.adminToken, rows)]);
+      expect([x.statusCode, y.statusCode]).toEqual([200, 200]);
+      expect([x.json().inserted, y.json().inserted].sort()).toEqual([0, 3]);
+    });
+
+    it("a date PostgreSQL cannot store is a row error, not a 500", async () => {
+      const res = await put(a.org.id, a.adminToken, [row(60, { joinedAt: "0000-01-01T00:00:00Z" })]);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([{ index: 0, field: "joinedAt", message: expect.stringContaining("1900") }]);
+    });
+  });
 });

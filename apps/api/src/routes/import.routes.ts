@@ -16,16 +16,21 @@ export const MAX_IMPORT_ROWS = 10_000;
 const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
 
 const Text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+/** ISO 8601 with an offset, in years PostgreSQL and people mean (0000 parses as ISO but cannot be stored). */
+const When = Timestamp.refine((v) => {
+  const year = new Date(v).getUTCFullYear();
+  return year >= 1900 && year <= 2200;
+}, "must be a date between the years 1900 and 2200");
 
 export const MemberRow = z
   .object({
     externalId: Text(200).describe("the organisation's own id for the member"),
     name: Text(200),
     email: z.string().trim().max(320).pipe(z.email()),
-    joinedAt: Timestamp.describe("ISO 8601 with an offset"),
+    joinedAt: When.describe("ISO 8601 with an offset"),
     status: z.enum(["active", "left"]).default("active"),
-    leftAt: Timestamp.nullish().describe("when the member left; required with status left"),
-    role: z.enum(["member", "admin"]).default("member"),
+    leftAt: When.nullish().describe("when the member left; required with status left"),
+    role: z.enum(["member", "admin"]).optional().describe("omitted: member for a new member; an existing member keeps theirs"),
   })
   .strict()
   .superRefine((row, ctx) => {
@@ -40,9 +45,9 @@ export const EventRow = z
   .object({
     externalId: Text(200).describe("the organisation's own id for the event"),
     title: Text(300),
-    startsAt: Timestamp,
-    endsAt: Timestamp,
-    cancelledAt: Timestamp.nullish(),
+    startsAt: When,
+    endsAt: When,
+    cancelledAt: When.nullish(),
   })
   .strict()
   .superRefine((row, ctx) => {
@@ -55,8 +60,8 @@ export const AttendanceRow = z
     eventExternalId: Text(200),
     memberExternalId: Text(200),
     status: z.enum(["registered", "attended", "no_show", "cancelled"]),
-    registeredAt: Timestamp,
-    checkedInAt: Timestamp.nullish(),
+    registeredAt: When,
+    checkedInAt: When.nullish(),
   })
   .strict();
 
@@ -82,7 +87,7 @@ interface ImportKind<S extends z.ZodType, R> {
   what: string;
   row: S;
   toRow: (parsed: z.output<S>) => R;
-  run: (db: Db, orgId: string, rows: R[], options: { partial: boolean }) => Promise<ImportResult>;
+  run: (db: Db, orgId: string, rows: R[], options: { partial: boolean; byKey: boolean }) => Promise<ImportResult>;
 }
 
 const kind = <S extends z.ZodType, R>(k: ImportKind<S, R>) => k;
@@ -100,14 +105,14 @@ const KINDS = [
     what: "events by external id",
     row: EventRow,
     toRow: (r) => ({ ...r, startsAt: new Date(r.startsAt), endsAt: new Date(r.endsAt), cancelledAt: date(r.cancelledAt) }),
-    run: importEvents,
+    run: (db, orgId, rows, { partial }) => importEvents(db, orgId, rows, { partial }),
   }),
   kind({
     path: "attendance",
     what: "attendance by (event external id, member external id); an unknown event or member is a row error",
     row: AttendanceRow,
     toRow: (r) => ({ ...r, registeredAt: new Date(r.registeredAt), checkedInAt: date(r.checkedInAt) }),
-    run: importAttendance,
+    run: (db, orgId, rows, { partial }) => importAttendance(db, orgId, rows, { partial }),
   }),
 ];
 
@@ -151,7 +156,7 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
           if (errors.length > 0 && !partial) {
             return reply.code(422).send({ applied: false, inserted: 0, updated: 0, unchanged: 0, errors });
           }
-          const result = await k.run(deps.db, req.params.orgId, rows, { partial });
+          const result = await k.run(deps.db, req.params.orgId, rows, { partial, byKey: req.apiKey !== null });
           const all = [...errors, ...result.errors.map((e) => ({ ...e, index: indexOf[e.index] as number }))].sort(
             (a, b) => a.index - b.index,
           );
@@ -162,7 +167,7 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
               kind: k.path,
               inserted: result.inserted,
               updated: result.updated,
-              refused: all.length,
+              refused: new Set(all.map((e) => e.index)).size,
             },
             "rows imported",
           );

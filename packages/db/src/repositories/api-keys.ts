@@ -65,12 +65,16 @@ export async function revokeApiKey(
   input: { orgId: string; keyId: string; actorId: string | null },
 ): Promise<{ status: "revoked"; key: ApiKeyInfo } | { status: "not_found" } | { status: "already_revoked"; key: ApiKeyInfo }> {
   return db.$transaction(async (tx) => {
+    // Only the request that flips revokedAt writes the audit row: two revokes at once record one revocation.
+    const { count } = await tx.apiKey.updateMany({
+      where: { id: input.keyId, orgId: input.orgId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
     const row = await tx.apiKey.findFirst({ where: { id: input.keyId, orgId: input.orgId }, select: INFO });
     if (!row) return { status: "not_found" as const };
-    if (row.revokedAt) return { status: "already_revoked" as const, key: toInfo(row) };
-    const revoked = await tx.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() }, select: INFO });
+    if (count === 0) return { status: "already_revoked" as const, key: toInfo(row) };
     await tx.apiKeyAudit.create({ data: { keyId: row.id, orgId: input.orgId, action: "revoked", actorId: input.actorId } });
-    return { status: "revoked" as const, key: toInfo(revoked) };
+    return { status: "revoked" as const, key: toInfo(row) };
   });
 }
 

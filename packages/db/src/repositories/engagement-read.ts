@@ -111,8 +111,11 @@ function toOverride(
   } satisfies ActiveOverride;
 }
 
+/** The member's name as this organisation knows it (an import's name), else the person's own. */
+const memberNameSql = Prisma.sql`coalesce(m.display_name, u.name)`;
+
 const rowSelect = (now: Date) => Prisma.sql`
-  SELECT me.user_id::text AS user_id, u.name, ${effectiveLevelSql(now)}::text AS level, me.level::text AS computed_level,
+  SELECT me.user_id::text AS user_id, ${memberNameSql} AS name, ${effectiveLevelSql(now)}::text AS level, me.level::text AS computed_level,
          me.source::text AS source, me.admin_explanation, me.key_factors, me.computed_at,
          ${overrideActiveSql(now)} AS override_active, me.override_level::text AS override_level, me.override_note,
          me.overridden_by::text AS overridden_by, ob.name AS overridden_by_name, me.overridden_at, me.override_expires_at
@@ -144,12 +147,12 @@ export async function listEngagement(db: Db, orgId: string, query: EngagementLis
   if (query.level) where.push(Prisma.sql`${effectiveLevelSql(now)} = ${query.level}::"EngagementLevel"`);
   if (query.source) where.push(Prisma.sql`me.source = ${query.source}::"EngagementSource"`);
   if (query.overridden !== undefined) where.push(query.overridden ? overrideActiveSql(now) : Prisma.sql`NOT ${overrideActiveSql(now)}`);
-  if (cursor) where.push(Prisma.sql`(u.name, me.user_id) > (${cursor.name}, ${cursor.userId}::uuid)`);
+  if (cursor) where.push(Prisma.sql`(${memberNameSql}, me.user_id) > (${cursor.name}, ${cursor.userId}::uuid)`);
   // One row more than the page tells whether another page exists without a count query.
   const rows = await db.$queryRaw<ListRaw[]>`
     ${rowSelect(now)}
     WHERE ${Prisma.join(where, " AND ")}
-    ORDER BY u.name, me.user_id
+    ORDER BY ${memberNameSql}, me.user_id
     LIMIT ${query.limit + 1}`;
   const page = rows.slice(0, query.limit).map(toListRow);
   const last = page[page.length - 1];

@@ -3,7 +3,7 @@
 // unless `partial` applies the good rows.
 import type { Db } from "../client.ts";
 import type { RegistrationStatus } from "../generated/prisma/enums.ts";
-import type { ImportCounts, ImportResult, ImportRowError } from "./member-import.ts";
+import { type ImportCounts, type ImportResult, type ImportRowError, lockOrgImports } from "./member-import.ts";
 
 export interface EventImportRow {
   externalId: string;
@@ -30,7 +30,7 @@ function repeats<T>(rows: T[], key: (row: T) => string, field: string): ImportRo
   rows.forEach((row, index) => {
     const first = seen.get(key(row));
     if (first === undefined) seen.set(key(row), index);
-    else errors.push({ index, field, message: `repeats row ${first}` });
+    else errors.push({ index, field, message: "repeats an earlier row's key" });
   });
   return errors;
 }
@@ -38,6 +38,7 @@ function repeats<T>(rows: T[], key: (row: T) => string, field: string): ImportRo
 export async function importEvents(db: Db, orgId: string, rows: EventImportRow[], options: { partial: boolean }): Promise<ImportResult> {
   return db.$transaction(
     async (tx) => {
+      await lockOrgImports(tx, orgId);
       const errors = repeats(rows, (r) => r.externalId, "externalId");
       if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
       const bad = new Set(errors.map((e) => e.index));
@@ -79,6 +80,7 @@ export async function importAttendance(
 ): Promise<ImportResult> {
   return db.$transaction(
     async (tx) => {
+      await lockOrgImports(tx, orgId);
       const errors = repeats(rows, (r) => `${r.eventExternalId}\u0000${r.memberExternalId}`, "memberExternalId");
       const [events, members] = await Promise.all([
         tx.event.findMany({

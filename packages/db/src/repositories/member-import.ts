@@ -1,7 +1,9 @@
 // Members from the organisation's own system, keyed by its external id: inserted, updated or left unchanged, so
 // sending the same rows twice changes nothing the second time. A person is one user across organisations (found
-// by normalised email). Rows are checked against the database as a whole before anything is written: with
-// `partial` off, one bad row means nothing is written; with it on, the good rows are applied.
+// by normalised email), but what an organisation imports stays its own: the name lives on the membership
+// (displayName), and a person who also belongs elsewhere keeps the email on record. Rows are checked against the
+// database as a whole before anything is written: with `partial` off, one bad row means nothing is written; with
+// it on, the good rows are applied. Imports of one organisation run one at a time (an advisory lock).
 import type { Db, DbTx } from "../client.ts";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums.ts";
 import { normaliseEmail } from "./organizations.ts";
@@ -13,7 +15,8 @@ export interface MemberImportRow {
   joinedAt: Date;
   status: MembershipStatus;
   leftAt: Date | null;
-  role: MembershipRole;
+  /** Omitted: a new member is a member, an existing one keeps their role (a sync never demotes an admin). */
+  role?: MembershipRole | undefined;
 }
 
 export interface ImportRowError {
@@ -40,11 +43,22 @@ type Plan =
   | { kind: "update"; index: number; row: MemberImportRow; membershipId: string; userId: string; userChanged: boolean }
   | { kind: "unchanged"; index: number };
 
-export async function importMembers(db: Db, orgId: string, rows: MemberImportRow[], options: { partial: boolean }): Promise<ImportResult> {
+/** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
+export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
+}
+
+export async function importMembers(
+  db: Db,
+  orgId: string,
+  rows: MemberImportRow[],
+  options: { partial: boolean /** An API key may not grant or remove the admin role. */; byKey?: boolean },
+): Promise<ImportResult> {
   return db.$transaction(
     async (tx) => {
+      await lockOrgImports(tx, orgId);
       const normalised = rows.map((r) => ({ ...r, email: normaliseEmail(r.email) }));
-      const { plans, errors } = await planMembers(tx, orgId, normalised);
+      const { plans, errors } = await planMembers(tx, orgId, normalised, options.byKey ?? false);
       if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
       return { ...(await applyPlans(tx, orgId, plans)), errors, applied: true };
     },
@@ -52,16 +66,21 @@ export async function importMembers(db: Db, orgId: string, rows: MemberImportRow
   );
 }
 
-async function planMembers(tx: DbTx, orgId: string, rows: MemberImportRow[]): Promise<{ plans: Plan[]; errors: ImportRowError[] }> {
+async function planMembers(
+  tx: DbTx,
+  orgId: string,
+  rows: MemberImportRow[],
+  byKey: boolean,
+): Promise<{ plans: Plan[]; errors: ImportRowError[] }> {
   const errors: ImportRowError[] = [];
   const seenIds = new Map<string, number>();
   const seenEmails = new Map<string, number>();
   rows.forEach((row, index) => {
     const id = seenIds.get(row.externalId);
-    if (id !== undefined) errors.push({ index, field: "externalId", message: `repeats row ${id}` });
+    if (id !== undefined) errors.push({ index, field: "externalId", message: "repeats an earlier row's external id" });
     else seenIds.set(row.externalId, index);
     const email = seenEmails.get(row.email);
-    if (email !== undefined && id === undefined) errors.push({ index, field: "email", message: `repeats row ${email}'s email` });
+    if (email !== undefined && id === undefined) errors.push({ index, field: "email", message: "repeats an earlier row's email" });
     else if (email === undefined) seenEmails.set(row.email, index);
   });
 
@@ -71,11 +90,12 @@ async function planMembers(tx: DbTx, orgId: string, rows: MemberImportRow[]): Pr
       select: {
         id: true,
         externalId: true,
+        displayName: true,
         role: true,
         status: true,
         joinedAt: true,
         leftAt: true,
-        user: { select: { id: true, name: true, email: true } },
+        user: { select: { id: true, name: true, email: true, _count: { select: { memberships: true } } } },
       },
     }),
     tx.user.findMany({
@@ -84,6 +104,14 @@ async function planMembers(tx: DbTx, orgId: string, rows: MemberImportRow[]): Pr
     }),
   ]);
   const memberships = new Map(byExternalId.map((m) => [m.externalId as string, m]));
+  const hereIds = users.flatMap((u) => u.memberships.map((m) => m.id));
+  const byEmailHere = new Map(
+    (await tx.membership.findMany({ where: { id: { in: hereIds } }, select: { id: true, role: true, status: true } })).map((m) => [
+      m.id,
+      m,
+    ]),
+  );
+  let adminsLeft = await tx.membership.count({ where: { orgId, role: "admin", status: "active" } });
   const usersByEmail = new Map(users.map((u) => [u.email, u]));
   const bad = new Set(errors.map((e) => e.index));
 
@@ -92,21 +120,40 @@ async function planMembers(tx: DbTx, orgId: string, rows: MemberImportRow[]): Pr
     if (bad.has(index)) return;
     const existing = memberships.get(row.externalId);
     const owner = usersByEmail.get(row.email);
+    if (byKey && (row.role === "admin" || (existing?.role === "admin" && row.role === "member"))) {
+      errors.push({ index, field: "role", message: "granting or removing the admin role needs an admin's token, not an API key" });
+      return;
+    }
+    // A sync must not leave the organisation without anyone who can manage it.
+    const keepsAdmins = (current: { role: MembershipRole; status: MembershipStatus } | undefined, role: MembershipRole) => {
+      if (current?.role !== "admin" || current.status !== "active" || (role === "admin" && row.status === "active")) return true;
+      if (adminsLeft <= 1) return false;
+      adminsLeft--;
+      return true;
+    };
     if (existing) {
-      // Changing a member's email to one another person has is not an update we can make.
-      if (owner && owner.id !== existing.user.id) {
-        errors.push({ index, field: "email", message: "belongs to another person" });
+      const emailChanges = existing.user.email !== row.email;
+      // The same neutral answer whoever has the address: an import must not tell which emails exist elsewhere.
+      if (emailChanges && (owner || existing.user._count.memberships > 1)) {
+        errors.push({ index, field: "email", message: "cannot be changed to this address by an import" });
         return;
       }
-      const userChanged = existing.user.name !== row.name || existing.user.email !== row.email;
+      const role = row.role ?? existing.role;
+      if (!keepsAdmins(existing, role)) {
+        errors.push({ index, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
+        return;
+      }
+      // The person's own row changes only when they belong to this organisation alone.
+      const userChanged = emailChanges || (existing.user._count.memberships === 1 && existing.user.name !== row.name);
       const membershipChanged =
-        existing.role !== row.role ||
+        existing.displayName !== row.name ||
+        existing.role !== role ||
         existing.status !== row.status ||
         existing.joinedAt.getTime() !== row.joinedAt.getTime() ||
         (existing.leftAt?.getTime() ?? null) !== (row.leftAt?.getTime() ?? null);
       plans.push(
         userChanged || membershipChanged
-          ? { kind: "update", index, row, membershipId: existing.id, userId: existing.user.id, userChanged }
+          ? { kind: "update", index, row: { ...row, role }, membershipId: existing.id, userId: existing.user.id, userChanged }
           : { kind: "unchanged", index },
       );
       return;
@@ -116,9 +163,16 @@ async function planMembers(tx: DbTx, orgId: string, rows: MemberImportRow[]): Pr
       errors.push({ index, field: "email", message: `belongs to the member with external id "${here.externalId}"` });
       return;
     }
-    if (here) {
-      // A member added before imports (no external id yet): this row names them from now on.
-      plans.push({ kind: "update", index, row, membershipId: here.id, userId: owner.id, userChanged: true });
+    if (here && owner) {
+      // A member added before imports (the first admin, say): this row names them from now on; their role stays
+      // unless the row gives one.
+      const current = byEmailHere.get(here.id);
+      const role = row.role ?? current?.role ?? "member";
+      if (!keepsAdmins(current, role)) {
+        errors.push({ index, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
+        return;
+      }
+      plans.push({ kind: "update", index, row: { ...row, role }, membershipId: here.id, userId: owner.id, userChanged: false });
       return;
     }
     plans.push({ kind: "insert", index, row, userId: owner?.id ?? null });
@@ -133,11 +187,10 @@ async function applyPlans(tx: DbTx, orgId: string, plans: Plan[]): Promise<Impor
   // New people in one statement; people already known elsewhere keep their user row.
   const newUsers = inserts.filter((p) => p.userId === null);
   if (newUsers.length > 0) {
-    const created = await tx.user.createManyAndReturn({
-      data: newUsers.map((p) => ({ name: p.row.name, email: p.row.email })),
-      select: { id: true, email: true },
-    });
-    const ids = new Map(created.map((u) => [u.email, u.id]));
+    // Another organisation's import may create the same person at the same moment: skip, then read them back.
+    await tx.user.createMany({ data: newUsers.map((p) => ({ name: p.row.name, email: p.row.email })), skipDuplicates: true });
+    const found = await tx.user.findMany({ where: { email: { in: newUsers.map((p) => p.row.email) } }, select: { id: true, email: true } });
+    const ids = new Map(found.map((u) => [u.email, u.id]));
     for (const p of newUsers) p.userId = ids.get(p.row.email) ?? null;
   }
   if (inserts.length > 0) {
@@ -146,7 +199,8 @@ async function applyPlans(tx: DbTx, orgId: string, plans: Plan[]): Promise<Impor
         orgId,
         userId: p.userId as string,
         externalId: p.row.externalId,
-        role: p.row.role,
+        displayName: p.row.name,
+        role: p.row.role ?? "member",
         status: p.row.status,
         joinedAt: p.row.joinedAt,
         leftAt: p.row.leftAt,
@@ -160,7 +214,14 @@ async function applyPlans(tx: DbTx, orgId: string, plans: Plan[]): Promise<Impor
     if (p.userChanged) await tx.user.update({ where: { id: p.userId }, data: { name: p.row.name, email: p.row.email } });
     await tx.membership.update({
       where: { id: p.membershipId },
-      data: { externalId: p.row.externalId, role: p.row.role, status: p.row.status, joinedAt: p.row.joinedAt, leftAt: p.row.leftAt },
+      data: {
+        externalId: p.row.externalId,
+        displayName: p.row.name,
+        ...(p.row.role ? { role: p.row.role } : {}),
+        status: p.row.status,
+        joinedAt: p.row.joinedAt,
+        leftAt: p.row.leftAt,
+      },
     });
     counts.updated++;
   }
