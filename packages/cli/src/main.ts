@@ -16,6 +16,7 @@ const USAGE = `usage: pnpm engagement <command> [options]
   classify --classifier rules|anthropic [--file F]           classify a JSON array of EngagementSignals (stdin without --file)
   token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use
   org      create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME   create an organisation, print its id
+  import   --org ID [--members F] [--events F] [--attendance F] [--dry-run] [--partial] [--json]   load CSV files
   key      create --org ID --name NAME [--scope import|read] | list --org ID | revoke --org ID --key KEY_ID   API keys`;
 
 function int(value: string | undefined, name: string, fallback: number): number {
@@ -111,6 +112,10 @@ async function main(argv: string[]): Promise<number> {
     case "org": {
       const { orgCommand } = await import("./commands/org.ts");
       return orgCommand(env, rest);
+    }
+    case "import": {
+      const { importCommand } = await import("./commands/import.ts");
+      return importCommand(env, rest);
     }
     case "key": {
       const { keyCommand } = await import("./commands/key.ts");

@@ -1,69 +1,29 @@
 // Imports from the organisation's own systems, for its admins and its import keys. Each row is validated on its
 // own, so the answer lists every bad row with its index and field; the data package then checks the rows against
 // what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good rows.
-import { type Db, type ImportResult, importAttendance, importEvents, importMembers } from "@engagement/db";
+import {
+  AttendanceRow,
+  type Db,
+  parseImportDate as date,
+  EventRow,
+  type ImportResult,
+  importAttendance,
+  importEvents,
+  importMembers,
+  MemberRow,
+} from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
 import { errorResponses } from "../errors.ts";
-import { bearer, OrgParams, Timestamp } from "../schemas/common.schemas.ts";
+import { bearer, OrgParams } from "../schemas/common.schemas.ts";
 
 /** Rows per JSON request; larger loads are for the streamed import. */
 export const MAX_IMPORT_ROWS = 10_000;
 /** A full JSON request of members is about 2 MB; the API's default body limit (64 KB) is for everything else. */
 const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
-
-const Text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
-/** ISO 8601 with an offset, in years PostgreSQL and people mean (0000 parses as ISO but cannot be stored). */
-const When = Timestamp.refine((v) => {
-  const year = new Date(v).getUTCFullYear();
-  return year >= 1900 && year <= 2200;
-}, "must be a date between the years 1900 and 2200");
-
-export const MemberRow = z
-  .object({
-    externalId: Text(200).describe("the organisation's own id for the member"),
-    name: Text(200),
-    email: z.string().trim().max(320).pipe(z.email()),
-    joinedAt: When.describe("ISO 8601 with an offset"),
-    status: z.enum(["active", "left"]).default("active"),
-    leftAt: When.nullish().describe("when the member left; required with status left"),
-    role: z.enum(["member", "admin"]).optional().describe("omitted: member for a new member; an existing member keeps theirs"),
-  })
-  .strict()
-  .superRefine((row, ctx) => {
-    if (row.status === "left" && !row.leftAt) ctx.addIssue({ code: "custom", path: ["leftAt"], message: "required when status is left" });
-    if (row.status === "active" && row.leftAt) ctx.addIssue({ code: "custom", path: ["leftAt"], message: "only with status left" });
-    if (row.leftAt && Date.parse(row.leftAt) < Date.parse(row.joinedAt)) {
-      ctx.addIssue({ code: "custom", path: ["leftAt"], message: "must not be before joinedAt" });
-    }
-  });
-
-export const EventRow = z
-  .object({
-    externalId: Text(200).describe("the organisation's own id for the event"),
-    title: Text(300),
-    startsAt: When,
-    endsAt: When,
-    cancelledAt: When.nullish(),
-  })
-  .strict()
-  .superRefine((row, ctx) => {
-    if (Date.parse(row.endsAt) < Date.parse(row.startsAt))
-      ctx.addIssue({ code: "custom", path: ["endsAt"], message: "must not be before startsAt" });
-  });
-
-export const AttendanceRow = z
-  .object({
-    eventExternalId: Text(200),
-    memberExternalId: Text(200),
-    status: z.enum(["registered", "attended", "no_show", "cancelled"]),
-    registeredAt: When,
-    checkedInAt: When.nullish(),
-  })
-  .strict();
 
 const RowError = z.object({ index: z.number().int(), field: z.string(), message: z.string() });
 
@@ -78,8 +38,6 @@ const ImportReport = z.object({
     .optional()
     .describe("with ?recompute=true and rows applied: the manual run that scores the organisation again"),
 });
-
-const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 /** One kind of import: its path, row schema, the row the data package takes, and the data package's import. */
 interface ImportKind<S extends z.ZodType, R> {

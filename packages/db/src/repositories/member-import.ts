@@ -43,27 +43,61 @@ type Plan =
   | { kind: "update"; index: number; row: MemberImportRow; membershipId: string; userId: string; userChanged: boolean }
   | { kind: "unchanged"; index: number };
 
+/** Thrown to roll a dry run's transaction back, carrying what the import would have done. */
+class DryRun<T> extends Error {
+  constructor(readonly result: T) {
+    super("dry run");
+  }
+}
+
+/**
+ * Runs imports in one transaction; a dry run does everything, counts included, then rolls it back, so what it
+ * reports is exactly what the real import would do at that moment (several files in one dry run see each other:
+ * attendance finds the members and events of the same run).
+ */
+export async function importTransaction<T>(db: Db | DbTx, dryRun: boolean, work: (tx: DbTx) => Promise<T>): Promise<T> {
+  // Already inside a caller's transaction (a dry run of several files): work there; the caller rolls back.
+  if (!("$transaction" in db)) return work(db);
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        const result = await work(tx);
+        if (dryRun) throw new DryRun(result);
+        return result;
+      },
+      { timeout: 120_000 },
+    );
+  } catch (err) {
+    if (err instanceof DryRun) return err.result as T;
+    throw err;
+  }
+}
+
 /** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
 export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
 }
 
+export interface ImportOptions {
+  /** Apply the good rows and report the bad; otherwise one bad row means nothing is written. */
+  partial: boolean;
+  /** Report what would happen, write nothing. */
+  dryRun?: boolean;
+}
+
 export async function importMembers(
-  db: Db,
+  db: Db | DbTx,
   orgId: string,
   rows: MemberImportRow[],
-  options: { partial: boolean /** An API key may not grant or remove the admin role. */; byKey?: boolean },
+  options: ImportOptions & { /** An API key may not grant or remove the admin role. */ byKey?: boolean },
 ): Promise<ImportResult> {
-  return db.$transaction(
-    async (tx) => {
-      await lockOrgImports(tx, orgId);
-      const normalised = rows.map((r) => ({ ...r, email: normaliseEmail(r.email) }));
-      const { plans, errors } = await planMembers(tx, orgId, normalised, options.byKey ?? false);
-      if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
-      return { ...(await applyPlans(tx, orgId, plans)), errors, applied: true };
-    },
-    { timeout: 120_000 },
-  );
+  return importTransaction(db, options.dryRun ?? false, async (tx) => {
+    await lockOrgImports(tx, orgId);
+    const normalised = rows.map((r) => ({ ...r, email: normaliseEmail(r.email) }));
+    const { plans, errors } = await planMembers(tx, orgId, normalised, options.byKey ?? false);
+    if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
+    return { ...(await applyPlans(tx, orgId, plans)), errors, applied: true };
+  });
 }
 
 async function planMembers(
