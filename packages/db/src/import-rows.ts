@@ -1,6 +1,8 @@
 // The rows an organisation sends in (API JSON bodies and the CLI's CSV files alike), validated one by one so that
 // every bad row is reported with its field. Field names are the API's; the CLI maps its CSV headers onto them.
 import { z } from "zod";
+import type { AttendanceImportRow, EventImportRow } from "./repositories/event-import.ts";
+import type { MemberImportRow } from "./repositories/member-import.ts";
 
 const IsoTimestamp = z.iso.datetime({ offset: true });
 
@@ -58,3 +60,21 @@ export const AttendanceRow = z
 export function parseImportDate(value: string | null | undefined): Date | null {
   return value ? new Date(value) : null;
 }
+
+/** The validated rows as the import functions take them (dates as Dates). */
+export const toMemberImportRow = (r: z.output<typeof MemberRow>): MemberImportRow => ({
+  ...r,
+  joinedAt: new Date(r.joinedAt),
+  leftAt: parseImportDate(r.leftAt),
+});
+export const toEventImportRow = (r: z.output<typeof EventRow>): EventImportRow => ({
+  ...r,
+  startsAt: new Date(r.startsAt),
+  endsAt: new Date(r.endsAt),
+  cancelledAt: parseImportDate(r.cancelledAt),
+});
+export const toAttendanceImportRow = (r: z.output<typeof AttendanceRow>): AttendanceImportRow => ({
+  ...r,
+  registeredAt: new Date(r.registeredAt),
+  checkedInAt: parseImportDate(r.checkedInAt),
+});

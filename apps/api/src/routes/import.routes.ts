@@ -4,13 +4,15 @@
 import {
   AttendanceRow,
   type Db,
-  parseImportDate as date,
   EventRow,
   type ImportResult,
   importAttendance,
   importEvents,
   importMembers,
   MemberRow,
+  toAttendanceImportRow,
+  toEventImportRow,
+  toMemberImportRow,
 } from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -55,21 +57,21 @@ const KINDS = [
     path: "members",
     what: "members by external id (a person in two organisations is one user, by email)",
     row: MemberRow,
-    toRow: (r) => ({ ...r, joinedAt: new Date(r.joinedAt), leftAt: date(r.leftAt) }),
+    toRow: toMemberImportRow,
     run: importMembers,
   }),
   kind({
     path: "events",
     what: "events by external id",
     row: EventRow,
-    toRow: (r) => ({ ...r, startsAt: new Date(r.startsAt), endsAt: new Date(r.endsAt), cancelledAt: date(r.cancelledAt) }),
+    toRow: toEventImportRow,
     run: (db, orgId, rows, { partial }) => importEvents(db, orgId, rows, { partial }),
   }),
   kind({
     path: "attendance",
     what: "attendance by (event external id, member external id); an unknown event or member is a row error",
     row: AttendanceRow,
-    toRow: (r) => ({ ...r, registeredAt: new Date(r.registeredAt), checkedInAt: date(r.checkedInAt) }),
+    toRow: toAttendanceImportRow,
     run: (db, orgId, rows, { partial }) => importAttendance(db, orgId, rows, { partial }),
   }),
 ];

@@ -18,7 +18,9 @@ import {
   importMembers,
   importTransaction,
   MemberRow,
-  parseImportDate,
+  toAttendanceImportRow,
+  toEventImportRow,
+  toMemberImportRow,
 } from "@engagement/db";
 import { parse } from "csv-parse";
 import type { z } from "zod";
@@ -57,7 +59,7 @@ const KINDS = [
     },
     required: ["external_id", "name", "email", "joined_at"],
     row: MemberRow,
-    toRow: (r) => ({ ...r, joinedAt: new Date(r.joinedAt), leftAt: parseImportDate(r.leftAt) }),
+    toRow: toMemberImportRow,
     run: importMembers,
   }),
   kind({
@@ -65,7 +67,7 @@ const KINDS = [
     columns: { external_id: "externalId", title: "title", starts_at: "startsAt", ends_at: "endsAt", cancelled_at: "cancelledAt" },
     required: ["external_id", "title", "starts_at", "ends_at"],
     row: EventRow,
-    toRow: (r) => ({ ...r, startsAt: new Date(r.startsAt), endsAt: new Date(r.endsAt), cancelledAt: parseImportDate(r.cancelledAt) }),
+    toRow: toEventImportRow,
     run: importEvents,
   }),
   kind({
@@ -79,7 +81,7 @@ const KINDS = [
     },
     required: ["event_external_id", "member_external_id", "status", "registered_at"],
     row: AttendanceRow,
-    toRow: (r) => ({ ...r, registeredAt: new Date(r.registeredAt), checkedInAt: parseImportDate(r.checkedInAt) }),
+    toRow: toAttendanceImportRow,
     run: importAttendance,
   }),
 ] as FileKind<z.ZodType, unknown>[];
