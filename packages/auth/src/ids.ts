@@ -4,9 +4,12 @@
 // Path parameters, query parameters and token claims are therefore lower-cased as they are parsed.
 import { z } from "zod";
 
+/** Whether `value` is a UUID (any case): the one check the API and the CLI make of an id. */
+export const isUuid = (value: unknown): value is string => z.uuid().safeParse(value).success;
+
 /** The canonical (lower-case) form of a UUID; other values are returned unchanged for validation to refuse. */
 export function canonicalId<T>(value: T): T {
-  return (typeof value === "string" && z.uuid().safeParse(value).success ? value.toLowerCase() : value) as T;
+  return (isUuid(value) ? value.toLowerCase() : value) as T;
 }
 
 /** A UUID in any case on input, its canonical form on output. */

@@ -8,7 +8,7 @@
 // Wrong role or organisation → 403; an organisation that does not exist → 404 (checked after the org claim,
 // so an admin cannot probe which other organisations exist).
 
-import { type Claims, canonicalId, InvalidTokenError, verifyToken } from "@engagement/auth";
+import { type Claims, canonicalId, InvalidTokenError, isUuid, verifyToken } from "@engagement/auth";
 import {
   type ApiKeyInfo,
   type ApiKeyScope,
@@ -19,7 +19,6 @@ import {
   looksLikeApiKey,
 } from "@engagement/db";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
 import { forbidden, notFound, unauthorized } from "../errors.ts";
 
 declare module "fastify" {
@@ -42,8 +41,6 @@ export function bearerToken(req: FastifyRequest): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? null;
 }
-
-const isUuid = (value: unknown): value is string => z.uuid().safeParse(value).success;
 
 /** Reads a path parameter before validation (hooks run first); validation still checks it afterwards. */
 function rawParam(req: FastifyRequest, name: string): unknown {

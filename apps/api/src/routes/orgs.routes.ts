@@ -1,6 +1,6 @@
 // Organisations, for operators: create one with its first admin (who can then sign in and load members), and
 // list them. Validation and access here; the data package does the work in one transaction.
-import { createOrganizationWithAdmin, listOrganizations, slugify } from "@engagement/db";
+import { createOrganizationWithAdmin, listOrganizations, SLUG_PATTERN, slugify } from "@engagement/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
@@ -8,11 +8,7 @@ import type { ApiDeps } from "../deps.ts";
 import { badRequest, conflict, errorResponses } from "../errors.ts";
 import { bearer, iso, Timestamp } from "../schemas/common.schemas.ts";
 
-const Slug = z
-  .string()
-  .min(1)
-  .max(60)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lower-case letters, digits and single hyphens, e.g. running-club-nord");
+const Slug = z.string().min(1).max(60).regex(SLUG_PATTERN, "lower-case letters, digits and single hyphens, e.g. running-club-nord");
 
 const CreateOrgBody = z.object({
   name: z.string().trim().min(1, "must not be empty").max(200),

@@ -5,6 +5,7 @@
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { isUuid } from "@engagement/auth";
 import {
   AttendanceRow,
   createDb,
@@ -29,8 +30,6 @@ import { table } from "../format.ts";
 
 export const IMPORT_USAGE =
   "usage: engagement import --org ID [--members FILE] [--events FILE] [--attendance FILE] [--dry-run] [--partial] [--json]";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One kind of file: its CSV headers (snake_case) mapped onto the row schema's fields, and its import. */
 interface FileKind<S extends z.ZodType, R> {
@@ -159,7 +158,7 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
     console.error(`import: ${message}\n${IMPORT_USAGE}`);
     return 2;
   };
-  if (!values.org || !UUID.test(values.org)) return usage("--org must be an organisation id (a UUID)");
+  if (!values.org || !isUuid(values.org)) return usage("--org must be an organisation id (a UUID)");
   const files = KINDS.filter((k) => values[k.option]);
   if (files.length === 0) return usage("give at least one of --members, --events, --attendance");
   for (const k of files) {

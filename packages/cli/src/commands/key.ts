@@ -2,6 +2,7 @@
 // `key revoke --org ID --key KEY_ID`: the organisation's API keys from the command line (an operator's machine
 // with DATABASE_URL). The secret is printed once, on stdout, by create; everything else goes to stderr or a table.
 import { parseArgs } from "node:util";
+import { isUuid } from "@engagement/auth";
 import { API_KEY_SCOPES, type ApiKeyScope, createApiKey, createDb, findOrganization, listApiKeys, revokeApiKey } from "@engagement/db";
 import type { CliEnv } from "../env.ts";
 import { table } from "../format.ts";
@@ -9,8 +10,6 @@ import { table } from "../format.ts";
 export const KEY_USAGE = `usage: engagement key create --org ID --name NAME [--scope import|read ...]
        engagement key list --org ID
        engagement key revoke --org ID --key KEY_ID`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function usage(message: string): number {
   console.error(`key: ${message}\n${KEY_USAGE}`);
@@ -26,11 +25,11 @@ export async function keyCommand(env: CliEnv, argv: string[]): Promise<number> {
     options: { org: { type: "string" }, name: { type: "string" }, scope: { type: "string", multiple: true }, key: { type: "string" } },
     strict: true,
   });
-  if (!values.org || !UUID.test(values.org)) return usage("--org must be an organisation id (a UUID)");
+  if (!values.org || !isUuid(values.org)) return usage("--org must be an organisation id (a UUID)");
   const scopes = (values.scope ?? ["import"]) as ApiKeyScope[];
   if (scopes.some((s) => !(API_KEY_SCOPES as readonly string[]).includes(s))) return usage(`--scope takes ${API_KEY_SCOPES.join(" or ")}`);
   if (sub === "create" && !values.name?.trim()) return usage("--name is required");
-  if (sub === "revoke" && (!values.key || !UUID.test(values.key))) return usage("--key must be a key id (a UUID, from key list)");
+  if (sub === "revoke" && (!values.key || !isUuid(values.key))) return usage("--key must be a key id (a UUID, from key list)");
 
   const db = createDb(env.DATABASE_URL, { maxConnections: 2 });
   try {

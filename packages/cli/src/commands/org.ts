@@ -1,7 +1,7 @@
 // `pnpm engagement org create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME`: a new organisation
 // with its first admin, created the way the API's POST /v1/orgs creates one. Prints the organisation's id.
 import { parseArgs } from "node:util";
-import { createDb, createOrganizationWithAdmin, slugify } from "@engagement/db";
+import { createDb, createOrganizationWithAdmin, SLUG_PATTERN, slugify } from "@engagement/db";
 import { z } from "zod";
 import type { CliEnv } from "../env.ts";
 
@@ -9,11 +9,7 @@ export const ORG_USAGE = "usage: engagement org create --name NAME [--slug SLUG]
 
 const Args = z.object({
   name: z.string().trim().min(1, "--name is required").max(200),
-  slug: z
-    .string()
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "--slug takes lower-case letters, digits and single hyphens")
-    .max(60)
-    .optional(),
+  slug: z.string().regex(SLUG_PATTERN, "--slug takes lower-case letters, digits and single hyphens").max(60).optional(),
   "admin-email": z
     .string({ error: "--admin-email is required" })
     .trim()

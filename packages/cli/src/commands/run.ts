@@ -1,11 +1,11 @@
 // `pnpm engagement run [--org ID | --all] [--force] [--wait] [--json]`: manual runs through the queues.
+
+import { isUuid } from "@engagement/auth";
 import { createDb, findOrganization, getOrganizationNames, listOrgIdsWithActiveMembers } from "@engagement/db";
 import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { CliEnv } from "../env.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RunArgs {
   org?: string | undefined;
@@ -28,7 +28,7 @@ export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
     let orgIds: string[];
     if (args.org) {
       // A malformed id is the caller's mistake; a database error is not, and must not read as "not found".
-      if (!UUID.test(args.org)) {
+      if (!isUuid(args.org)) {
         console.error(`run: --org must be an organisation id (a UUID), got "${args.org}"`);
         return 2;
       }

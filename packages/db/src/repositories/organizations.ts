@@ -7,6 +7,9 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** What a slug may be: lower-case letters and digits in words joined by single hyphens ("running-club-nord"). */
+export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
 /** A URL-safe slug from a name ("Running Club Nord" → "running-club-nord"); empty when nothing is left. */
 export function slugify(name: string): string {
   return name
