@@ -1,19 +1,7 @@
 // Imports from the organisation's own systems, for its admins and its import keys. Each row is validated on its
 // own, so the answer lists every bad row with its index and field; the data package then checks the rows against
 // what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good rows.
-import {
-  AttendanceRow,
-  type Db,
-  EventRow,
-  type ImportResult,
-  importAttendance,
-  importEvents,
-  importMembers,
-  MemberRow,
-  toAttendanceImportRow,
-  toEventImportRow,
-  toMemberImportRow,
-} from "@engagement/db";
+import { type ImportKindName, validateAndImport } from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -41,46 +29,18 @@ const ImportReport = z.object({
     .describe("with ?recompute=true and rows applied: the manual run that scores the organisation again"),
 });
 
-/** One kind of import: its path, row schema, the row the data package takes, and the data package's import. */
-interface ImportKind<S extends z.ZodType, R> {
-  path: string;
-  what: string;
-  row: S;
-  toRow: (parsed: z.output<S>) => R;
-  run: (db: Db, orgId: string, rows: R[], options: { partial: boolean; byKey: boolean }) => Promise<ImportResult>;
-}
-
-const kind = <S extends z.ZodType, R>(k: ImportKind<S, R>) => k;
-
-const KINDS = [
-  kind({
-    path: "members",
-    what: "members by external id (a person in two organisations is one user, by email)",
-    row: MemberRow,
-    toRow: toMemberImportRow,
-    run: importMembers,
-  }),
-  kind({
-    path: "events",
-    what: "events by external id",
-    row: EventRow,
-    toRow: toEventImportRow,
-    run: (db, orgId, rows, { partial }) => importEvents(db, orgId, rows, { partial }),
-  }),
-  kind({
-    path: "attendance",
-    what: "attendance by (event external id, member external id); an unknown event or member is a row error",
-    row: AttendanceRow,
-    toRow: toAttendanceImportRow,
-    run: (db, orgId, rows, { partial }) => importAttendance(db, orgId, rows, { partial }),
-  }),
+/** The routes, one per kind: the path is the kind's name. */
+const KINDS: { kind: ImportKindName; what: string }[] = [
+  { kind: "members", what: "members by external id (a person in two organisations is one user, by email)" },
+  { kind: "events", what: "events by external id" },
+  { kind: "attendance", what: "attendance by (event external id, member external id); an unknown event or member is a row error" },
 ];
 
 export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
   return async (app) => {
-    for (const k of KINDS as ImportKind<z.ZodType, unknown>[]) {
+    for (const k of KINDS) {
       app.put(
-        `/v1/orgs/:orgId/${k.path}`,
+        `/v1/orgs/:orgId/${k.kind}`,
         {
           onRequest: access.orgImporter,
           bodyLimit: IMPORT_BODY_LIMIT,
@@ -99,39 +59,28 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
           },
         },
         async (req, reply) => {
-          const rows: unknown[] = [];
-          // Each valid row's position in the request: the data package numbers only the rows it is given.
-          const indexOf: number[] = [];
-          const errors: z.infer<typeof RowError>[] = [];
-          req.body.forEach((raw, index) => {
-            const parsed = k.row.safeParse(raw);
-            if (!parsed.success) {
-              for (const issue of parsed.error.issues) errors.push({ index, field: issue.path.join(".") || "row", message: issue.message });
-              return;
-            }
-            rows.push(k.toRow(parsed.data));
-            indexOf.push(index);
-          });
           const partial = req.query.partial === "true";
-          if (errors.length > 0 && !partial) {
-            return reply.code(422).send({ applied: false, inserted: 0, updated: 0, unchanged: 0, errors });
-          }
-          const result = await k.run(deps.db, req.params.orgId, rows, { partial, byKey: req.apiKey !== null });
-          const all = [...errors, ...result.errors.map((e) => ({ ...e, index: indexOf[e.index] as number }))].sort(
-            (a, b) => a.index - b.index,
+          const report = await validateAndImport(
+            deps.db,
+            k.kind,
+            req.params.orgId,
+            req.body.map((value, position) => ({ position, value })),
+            { partial, byKey: req.apiKey !== null },
           );
+          const { errors: refused, ...counts } = report;
+          const all = refused.map(({ position, field, message }) => ({ index: position, field, message }));
           req.log.info(
             {
               orgId: req.params.orgId,
               keyId: req.apiKey?.id,
-              kind: k.path,
-              inserted: result.inserted,
-              updated: result.updated,
+              kind: k.kind,
+              inserted: report.inserted,
+              updated: report.updated,
               refused: new Set(all.map((e) => e.index)).size,
             },
             "rows imported",
           );
-          if (!result.applied) return reply.code(422).send({ ...result, errors: all });
+          if (!report.applied) return reply.code(422).send({ ...counts, errors: all });
           // One run per organisation: when one is already queued or running, the caller is told which it is.
           const run =
             req.query.recompute === "true"
@@ -140,7 +89,7 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
                   alreadyActive: r.alreadyActive ?? false,
                 }))
               : undefined;
-          return reply.code(200).send({ ...result, errors: all, ...(run ? { run } : {}) });
+          return reply.code(200).send({ ...counts, errors: all, ...(run ? { run } : {}) });
         },
       );
     }

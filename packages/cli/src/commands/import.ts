@@ -7,45 +7,32 @@ import { access } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { isUuid } from "@engagement/auth";
 import {
-  AttendanceRow,
   createDb,
   type Db,
   type DbTx,
-  EventRow,
   findOrganization,
-  type ImportResult,
-  importAttendance,
-  importEvents,
-  importMembers,
+  type ImportKindName,
   importTransaction,
-  MemberRow,
-  toAttendanceImportRow,
-  toEventImportRow,
-  toMemberImportRow,
+  type RawImportRow,
+  validateAndImport,
 } from "@engagement/db";
 import { parse } from "csv-parse";
-import type { z } from "zod";
 import type { CliEnv } from "../env.ts";
 import { table } from "../format.ts";
 
 export const IMPORT_USAGE =
   "usage: engagement import --org ID [--members FILE] [--events FILE] [--attendance FILE] [--dry-run] [--partial] [--json]";
 
-/** One kind of file: its CSV headers (snake_case) mapped onto the row schema's fields, and its import. */
-interface FileKind<S extends z.ZodType, R> {
-  option: "members" | "events" | "attendance";
+/** One kind of file: its CSV headers (snake_case) mapped onto the import row's fields. */
+interface FileKind {
+  option: ImportKindName;
   columns: Record<string, string>;
   required: string[];
-  row: S;
-  toRow: (parsed: z.output<S>) => R;
-  run: (db: Db | DbTx, orgId: string, rows: R[], options: { partial: boolean }) => Promise<ImportResult>;
 }
 
-const kind = <S extends z.ZodType, R>(k: FileKind<S, R>) => k;
-
 // In the order they must be loaded: attendance names members and events by their external ids.
-const KINDS = [
-  kind({
+const KINDS: FileKind[] = [
+  {
     option: "members",
     columns: {
       external_id: "externalId",
@@ -57,19 +44,13 @@ const KINDS = [
       left_at: "leftAt",
     },
     required: ["external_id", "name", "email", "joined_at"],
-    row: MemberRow,
-    toRow: toMemberImportRow,
-    run: importMembers,
-  }),
-  kind({
+  },
+  {
     option: "events",
     columns: { external_id: "externalId", title: "title", starts_at: "startsAt", ends_at: "endsAt", cancelled_at: "cancelledAt" },
     required: ["external_id", "title", "starts_at", "ends_at"],
-    row: EventRow,
-    toRow: toEventImportRow,
-    run: importEvents,
-  }),
-  kind({
+  },
+  {
     option: "attendance",
     columns: {
       event_external_id: "eventExternalId",
@@ -79,11 +60,8 @@ const KINDS = [
       checked_in_at: "checkedInAt",
     },
     required: ["event_external_id", "member_external_id", "status", "registered_at"],
-    row: AttendanceRow,
-    toRow: toAttendanceImportRow,
-    run: importAttendance,
-  }),
-] as FileKind<z.ZodType, unknown>[];
+  },
+];
 
 interface FileReport {
   file: string;
@@ -99,11 +77,9 @@ interface FileReport {
 
 class FileError extends Error {}
 
-/** Reads and validates one CSV file: the valid rows, their line numbers, and every refused line. */
-async function readFile(path: string, k: FileKind<z.ZodType, unknown>, progress: (n: number) => void) {
-  const rows: unknown[] = [];
-  const lines: number[] = [];
-  const errors: FileReport["errors"] = [];
+/** Reads one CSV file into rows named by their line (validation is the shared import's); checks the header. */
+async function readFile(path: string, k: FileKind, progress: (n: number) => void): Promise<RawImportRow[]> {
+  const rows: RawImportRow[] = [];
   // bom: a spreadsheet's UTF-8 BOM; quoted fields may hold commas, quotes and newlines; CRLF or LF.
   const parser = createReadStream(path).pipe(parse({ bom: true, columns: true, skip_empty_lines: true, info: true }));
   let headerChecked = false;
@@ -127,17 +103,10 @@ async function readFile(path: string, k: FileKind<z.ZodType, unknown>, progress:
         .filter(([, v]) => v !== "")
         .map(([c, v]) => [k.columns[c] as string, v]),
     );
-    const parsed = k.row.safeParse(fields);
-    if (parsed.success) {
-      rows.push(k.toRow(parsed.data));
-      lines.push(info.lines);
-    } else {
-      for (const issue of parsed.error.issues)
-        errors.push({ line: info.lines, field: issue.path.join(".") || "row", message: issue.message });
-    }
-    if ((rows.length + errors.length) % 1000 === 0) progress(rows.length + errors.length);
+    rows.push({ position: info.lines, value: fields });
+    if (rows.length % 1000 === 0) progress(rows.length);
   }
-  return { rows, lines, errors };
+  return rows;
 }
 
 export async function importCommand(env: CliEnv, argv: string[]): Promise<number> {
@@ -178,12 +147,12 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
     const orgId = values.org.toLowerCase();
     if (!(await findOrganization(db, orgId))) return usage(`no organisation with id ${values.org}`);
     // Read and check every file first: a malformed file stops the command before anything is written.
-    const read: { k: FileKind<z.ZodType, unknown>; path: string; data: Awaited<ReturnType<typeof readFile>> }[] = [];
+    const read: { k: FileKind; path: string; data: RawImportRow[] }[] = [];
     for (const k of files) {
       const path = values[k.option] as string;
       try {
         const data = await readFile(path, k, (n) => tty && process.stderr.write(`\r${k.option}: ${n} rows read`));
-        if (tty) process.stderr.write(`\r${k.option}: ${data.rows.length + data.errors.length} rows read\n`);
+        if (tty) process.stderr.write(`\r${k.option}: ${data.length} rows read\n`);
         read.push({ k, path, data });
       } catch (err) {
         if (err instanceof FileError) return usage(err.message);
@@ -196,23 +165,17 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
     const partial = values.partial;
     const dryRun = values["dry-run"];
     const importFile = async (target: Db | DbTx, { k, path, data }: (typeof read)[number]): Promise<FileReport> => {
-      const refusedEarly = data.errors.length > 0 && !partial;
-      const result = refusedEarly
-        ? { inserted: 0, updated: 0, unchanged: 0, errors: [], applied: false }
-        : await k.run(target, orgId, data.rows, { partial });
-      const errors = [
-        ...data.errors,
-        ...result.errors.map((e) => ({ line: data.lines[e.index] as number, field: e.field, message: e.message })),
-      ].sort((x, y) => x.line - y.line);
+      const report = await validateAndImport(target, k.option, orgId, data, { partial });
+      const errors = report.errors.map(({ position, field, message }) => ({ line: position, field, message }));
       return {
         file: path,
         kind: k.option,
-        rows: data.rows.length + new Set(data.errors.map((e) => e.line)).size,
-        inserted: result.inserted,
-        updated: result.updated,
-        unchanged: result.unchanged,
+        rows: data.length,
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
         refused: new Set(errors.map((e) => e.line)).size,
-        applied: result.applied && !dryRun,
+        applied: report.applied && !dryRun,
         errors,
       };
     };
