@@ -10,6 +10,7 @@ import {
   type ImportRowError,
   importTransaction,
   lockOrgImports,
+  repeats,
 } from "./member-import.ts";
 
 export interface EventImportRow {
@@ -30,22 +31,10 @@ export interface AttendanceImportRow {
 
 const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
-/** Rows repeating an earlier row's key are errors: which one should win is the caller's to say. */
-function repeats<T>(rows: T[], key: (row: T) => string, field: string): ImportRowError[] {
-  const seen = new Map<string, number>();
-  const errors: ImportRowError[] = [];
-  rows.forEach((row, index) => {
-    const first = seen.get(key(row));
-    if (first === undefined) seen.set(key(row), index);
-    else errors.push({ index, field, message: "repeats an earlier row's key" });
-  });
-  return errors;
-}
-
 export async function importEvents(db: Db | DbTx, orgId: string, rows: EventImportRow[], options: ImportOptions): Promise<ImportResult> {
   return importTransaction(db, options.dryRun ?? false, async (tx) => {
     await lockOrgImports(tx, orgId);
-    const errors = repeats(rows, (r) => r.externalId, "externalId");
+    const errors = repeats(rows, (r) => r.externalId, "externalId", "repeats an earlier row's key");
     if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
     const bad = new Set(errors.map((e) => e.index));
     const good = rows.filter((_, i) => !bad.has(i));
@@ -84,7 +73,12 @@ export async function importAttendance(
 ): Promise<ImportResult> {
   return importTransaction(db, options.dryRun ?? false, async (tx) => {
     await lockOrgImports(tx, orgId);
-    const errors = repeats(rows, (r) => `${r.eventExternalId}\u0000${r.memberExternalId}`, "memberExternalId");
+    const errors = repeats(
+      rows,
+      (r) => `${r.eventExternalId}\u0000${r.memberExternalId}`,
+      "memberExternalId",
+      "repeats an earlier row's key",
+    );
     const [events, members] = await Promise.all([
       tx.event.findMany({
         where: { orgId, externalId: { in: rows.map((r) => r.eventExternalId) } },

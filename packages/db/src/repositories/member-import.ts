@@ -73,6 +73,18 @@ export async function importTransaction<T>(db: Db | DbTx, dryRun: boolean, work:
   }
 }
 
+/** Rows repeating an earlier row's key are errors: which one should win is the caller's to say. */
+export function repeats<T>(rows: T[], key: (row: T) => string, field: string, message: string, skip?: Set<number>): ImportRowError[] {
+  const seen = new Set<string>();
+  const errors: ImportRowError[] = [];
+  rows.forEach((row, index) => {
+    const k = key(row);
+    if (!seen.has(k)) seen.add(k);
+    else if (!skip?.has(index)) errors.push({ index, field, message });
+  });
+  return errors;
+}
+
 /** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
 export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
@@ -106,17 +118,10 @@ async function planMembers(
   rows: MemberImportRow[],
   byKey: boolean,
 ): Promise<{ plans: Plan[]; errors: ImportRowError[] }> {
-  const errors: ImportRowError[] = [];
-  const seenIds = new Map<string, number>();
-  const seenEmails = new Map<string, number>();
-  rows.forEach((row, index) => {
-    const id = seenIds.get(row.externalId);
-    if (id !== undefined) errors.push({ index, field: "externalId", message: "repeats an earlier row's external id" });
-    else seenIds.set(row.externalId, index);
-    const email = seenEmails.get(row.email);
-    if (email !== undefined && id === undefined) errors.push({ index, field: "email", message: "repeats an earlier row's email" });
-    else if (email === undefined) seenEmails.set(row.email, index);
-  });
+  const idRepeats = repeats(rows, (r) => r.externalId, "externalId", "repeats an earlier row's external id");
+  // A row already refused for its id is not refused twice for its email.
+  const skip = new Set(idRepeats.map((e) => e.index));
+  const errors = [...idRepeats, ...repeats(rows, (r) => r.email, "email", "repeats an earlier row's email", skip)];
 
   const [byExternalId, users] = await Promise.all([
     tx.membership.findMany({
