@@ -1,19 +1,35 @@
-// The rows an organisation sends in (API JSON bodies and the CLI's CSV files alike), validated one by one so that
-// every bad row is reported with its field. Field names are the API's; the CLI maps its CSV headers onto them.
+// The rows an organisation sends in (API JSON or NDJSON bodies, CSV files and bodies alike), validated one by one
+// so that every bad row is reported with its field. Field names are the API's; CSV headers are mapped onto them.
+// An import is two steps: the valid rows are streamed into a staging table (memory stays flat in the input's
+// size), then checked against what is stored and applied set-based in one transaction.
 import { z } from "zod";
 import type { Db, DbTx } from "./client.ts";
-import { type AttendanceImportRow, type EventImportRow, importAttendance, importEvents } from "./repositories/event-import.ts";
+import { ATTENDANCE_STAGE_COLUMNS, applyAttendance, applyEvents, EVENT_STAGE_COLUMNS } from "./repositories/event-import.ts";
+import { openStage, Refusals, type RowRefusal, type Stage, type StageColumn, type StageValue } from "./repositories/import-stage.ts";
 import {
+  type ApplyOptions,
+  applyMembers,
   type ImportCounts,
-  type ImportOptions,
-  type ImportResult,
-  importMembers,
-  type MemberImportRow,
+  importTransaction,
+  lockOrgImports,
+  MEMBER_STAGE_COLUMNS,
 } from "./repositories/member-import.ts";
+import { normaliseEmail } from "./repositories/organizations.ts";
+import { unstorableTextReason } from "./storable-text.ts";
 
 const IsoTimestamp = z.iso.datetime({ offset: true });
 
-const Text = (max: number) => z.string().trim().min(1, "must not be empty").max(max);
+/** Text PostgreSQL can store (no NUL, no lone surrogate): a CSV file is not checked by the API's input hook. */
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(max)
+    .superRefine((v, ctx) => {
+      const reason = unstorableTextReason(v);
+      if (reason) ctx.addIssue({ code: "custom", message: reason });
+    });
 /** ISO 8601 with an offset, in years PostgreSQL and people mean (0000 parses as ISO but cannot be stored). */
 const When = IsoTimestamp.refine((v) => {
   const year = new Date(v).getUTCFullYear();
@@ -63,46 +79,70 @@ export const AttendanceRow = z
   })
   .strict();
 
-/** An optional date field as the import functions take it. */
-export function parseImportDate(value: string | null | undefined): Date | null {
-  return value ? new Date(value) : null;
-}
-
-/** The validated rows as the import functions take them (dates as Dates). */
-export const toMemberImportRow = (r: z.output<typeof MemberRow>): MemberImportRow => ({
-  ...r,
-  joinedAt: new Date(r.joinedAt),
-  leftAt: parseImportDate(r.leftAt),
-});
-export const toEventImportRow = (r: z.output<typeof EventRow>): EventImportRow => ({
-  ...r,
-  startsAt: new Date(r.startsAt),
-  endsAt: new Date(r.endsAt),
-  cancelledAt: parseImportDate(r.cancelledAt),
-});
-export const toAttendanceImportRow = (r: z.output<typeof AttendanceRow>): AttendanceImportRow => ({
-  ...r,
-  registeredAt: new Date(r.registeredAt),
-  checkedInAt: parseImportDate(r.checkedInAt),
-});
-
-/** One kind of import: its row schema, the row the import function takes, and the import function. */
-interface ImportKind<S extends z.ZodType, R> {
+/** One kind of import: its row schema, its CSV columns, its staging columns and values, and its apply step. */
+interface ImportKind<S extends z.ZodType> {
   row: S;
-  toRow: (parsed: z.output<S>) => R;
-  run: (db: Db | DbTx, orgId: string, rows: R[], options: ImportOptions & { byKey?: boolean }) => Promise<ImportResult>;
+  /** CSV header (snake_case) → field; `required` are the headers a file must have. */
+  csv: { columns: Record<string, string>; required: string[] };
+  stage: StageColumn[];
+  values: (parsed: z.output<S>) => StageValue[];
+  apply: (
+    tx: DbTx,
+    orgId: string,
+    table: string,
+    refusals: Refusals,
+    options: ApplyOptions & { refusedBefore: number },
+  ) => Promise<ImportCounts>;
 }
 
-const importKind = <S extends z.ZodType, R>(k: ImportKind<S, R>) => k as unknown as ImportKind<z.ZodType, unknown>;
+const importKind = <S extends z.ZodType>(k: ImportKind<S>) => k as unknown as ImportKind<z.ZodType>;
+const when = (v: string | null | undefined) => v ?? null;
 
 /** The three kinds, in the order a full load must run: attendance names the members and events by their ids. */
 export const IMPORT_KINDS = {
-  members: importKind({ row: MemberRow, toRow: toMemberImportRow, run: importMembers }),
-  events: importKind({ row: EventRow, toRow: toEventImportRow, run: (db, orgId, rows, o) => importEvents(db, orgId, rows, o) }),
+  members: importKind({
+    row: MemberRow,
+    csv: {
+      columns: {
+        external_id: "externalId",
+        name: "name",
+        email: "email",
+        joined_at: "joinedAt",
+        status: "status",
+        role: "role",
+        left_at: "leftAt",
+      },
+      required: ["external_id", "name", "email", "joined_at"],
+    },
+    stage: MEMBER_STAGE_COLUMNS,
+    values: (r) => [r.externalId, r.name, normaliseEmail(r.email), r.joinedAt, r.status, when(r.leftAt), r.role],
+    apply: applyMembers,
+  }),
+  events: importKind({
+    row: EventRow,
+    csv: {
+      columns: { external_id: "externalId", title: "title", starts_at: "startsAt", ends_at: "endsAt", cancelled_at: "cancelledAt" },
+      required: ["external_id", "title", "starts_at", "ends_at"],
+    },
+    stage: EVENT_STAGE_COLUMNS,
+    values: (r) => [r.externalId, r.title, r.startsAt, r.endsAt, when(r.cancelledAt)],
+    apply: applyEvents,
+  }),
   attendance: importKind({
     row: AttendanceRow,
-    toRow: toAttendanceImportRow,
-    run: (db, orgId, rows, o) => importAttendance(db, orgId, rows, o),
+    csv: {
+      columns: {
+        event_external_id: "eventExternalId",
+        member_external_id: "memberExternalId",
+        status: "status",
+        registered_at: "registeredAt",
+        checked_in_at: "checkedInAt",
+      },
+      required: ["event_external_id", "member_external_id", "status", "registered_at"],
+    },
+    stage: ATTENDANCE_STAGE_COLUMNS,
+    values: (r) => [r.eventExternalId, r.memberExternalId, r.status, r.registeredAt, when(r.checkedInAt)],
+    apply: applyAttendance,
   }),
 };
 export type ImportKindName = keyof typeof IMPORT_KINDS;
@@ -111,43 +151,144 @@ export type ImportKindName = keyof typeof IMPORT_KINDS;
 export interface RawImportRow {
   position: number;
   value: unknown;
+  /** Set when the row could not even be read (an NDJSON line that is not JSON): it is refused with this reason. */
+  refusal?: string;
 }
+
+/** Refused rows listed in a report; beyond this only their number is told (a JSON request has at most 10,000). */
+export const MAX_LISTED_REFUSALS = 10_000;
 
 export interface ImportReport extends ImportCounts {
   /** False when a bad row stopped the whole import (all or nothing) and nothing was written. */
   applied: boolean;
-  /** Every refused row, by position, in order: format errors first found, then what the database refused. */
-  errors: { position: number; field: string; message: string }[];
+  /** Rows read. */
+  rows: number;
+  /** Rows refused (a row may have several errors). */
+  refused: number;
+  /** Every refused row's errors, by position, in order, for the first MAX_LISTED_REFUSALS refused rows. */
+  errors: RowRefusal[];
+  /** True when more rows were refused than `errors` lists. */
+  errorsTruncated: boolean;
+}
+
+/** Rows read and checked, waiting in a staging table for their transaction. */
+export interface StagedImport {
+  kind: ImportKindName;
+  stage: Stage;
+  rows: number;
+  /** Rows whose format was refused (never staged), and the errors of the first MAX_LISTED_REFUSALS of them. */
+  formatRefused: number;
+  formatErrors: RowRefusal[];
+}
+
+export interface StageOptions {
+  /** Called with the rows read so far, about every 10,000 rows. */
+  onProgress?: (rowsRead: number) => void;
 }
 
 /**
- * Validates every row, then imports the valid ones: with a bad row and `partial` off nothing is written (the
- * database is not even asked); with it on, the good rows are applied and the bad reported. The API and the CLI
- * both import through this, so they validate, refuse and count alike.
+ * Reads the rows, validates each, and streams the valid ones into a staging table. Throws what the source throws
+ * (a malformed file), leaving nothing behind.
+ */
+export async function stageImport(
+  db: Db,
+  kind: ImportKindName,
+  rows: Iterable<RawImportRow> | AsyncIterable<RawImportRow>,
+  options: StageOptions = {},
+): Promise<StagedImport> {
+  const k = IMPORT_KINDS[kind];
+  const stage = await openStage(db, k.stage);
+  const staged: StagedImport = { kind, stage, rows: 0, formatRefused: 0, formatErrors: [] };
+  try {
+    for await (const { position, value, refusal } of rows) {
+      staged.rows++;
+      const parsed = refusal ? null : k.row.safeParse(value);
+      if (parsed?.success) await stage.write(position, k.values(parsed.data));
+      else {
+        staged.formatRefused++;
+        if (staged.formatRefused <= MAX_LISTED_REFUSALS) {
+          const issues = parsed?.error.issues ?? [{ path: [], message: refusal as string }];
+          for (const issue of issues) {
+            staged.formatErrors.push({ position, field: issue.path.join(".") || "row", message: issue.message });
+          }
+        }
+      }
+      if (staged.rows % 10_000 === 0) options.onProgress?.(staged.rows);
+    }
+    await stage.finish();
+    return staged;
+  } catch (err) {
+    await stage.drop();
+    throw err;
+  }
+}
+
+/** Merges two position-ordered lists of refusals, keeping the errors of the first `limit` rows. */
+function firstRows(a: RowRefusal[], b: RowRefusal[], limit: number): RowRefusal[] {
+  const all = [...a, ...b].sort((x, y) => x.position - y.position);
+  const out: RowRefusal[] = [];
+  let rows = 0;
+  let last: number | undefined;
+  for (const e of all) {
+    if (e.position !== last) {
+      if (++rows > limit) break;
+      last = e.position;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Checks the staged rows against what is stored and applies them, inside the caller's transaction (which must
+ * roll back when the report says `applied: false`: importTransaction does). With a refused row and `partial` off
+ * nothing is applied; the report still lists every refused row, the database's reasons as well as the format's.
+ */
+export async function applyStaged(tx: DbTx, orgId: string, staged: StagedImport, options: ApplyOptions): Promise<ImportReport> {
+  await lockOrgImports(tx, orgId);
+  const refusals = await Refusals.create(tx, staged.stage.table);
+  const counts = await IMPORT_KINDS[staged.kind].apply(tx, orgId, staged.stage.table, refusals, {
+    ...options,
+    refusedBefore: staged.formatRefused,
+  });
+  const refused = staged.formatRefused + (await refusals.rows());
+  const errors = firstRows(staged.formatErrors, await refusals.list(MAX_LISTED_REFUSALS), MAX_LISTED_REFUSALS);
+  const applied = refused === 0 || options.partial;
+  return {
+    applied,
+    rows: staged.rows,
+    ...(applied ? counts : { inserted: 0, updated: 0, unchanged: 0 }),
+    refused,
+    errors,
+    errorsTruncated: refused > MAX_LISTED_REFUSALS,
+  };
+}
+
+export interface ImportOptions extends ApplyOptions, StageOptions {
+  /** Do everything, report it, then roll back. */
+  dryRun?: boolean;
+}
+
+/**
+ * One import, start to end: stage, then check and apply in one transaction that rolls back when rows were refused
+ * without `partial` (or for a dry run). The API and the CLI both import through this, so they validate, refuse
+ * and count alike.
  */
 export async function validateAndImport(
-  db: Db | DbTx,
+  db: Db,
   kind: ImportKindName,
   orgId: string,
-  raws: RawImportRow[],
-  options: ImportOptions & { byKey?: boolean },
+  rows: Iterable<RawImportRow> | AsyncIterable<RawImportRow>,
+  options: ImportOptions,
 ): Promise<ImportReport> {
-  const k = IMPORT_KINDS[kind];
-  const rows: unknown[] = [];
-  // The position of each valid row: the import function numbers only the rows it is given.
-  const positions: number[] = [];
-  const errors: ImportReport["errors"] = [];
-  for (const { position, value } of raws) {
-    const parsed = k.row.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ position, field: issue.path.join(".") || "row", message: issue.message });
-      continue;
-    }
-    rows.push(k.toRow(parsed.data));
-    positions.push(position);
+  const staged = await stageImport(db, kind, rows, options);
+  try {
+    return await importTransaction(
+      db,
+      (report) => options.dryRun === true || !report.applied,
+      (tx) => applyStaged(tx, orgId, staged, options),
+    );
+  } finally {
+    await staged.stage.drop();
   }
-  if (errors.length > 0 && !options.partial) return { applied: false, inserted: 0, updated: 0, unchanged: 0, errors };
-  const result = await k.run(db, orgId, rows, options);
-  const refused = result.errors.map((e) => ({ position: positions[e.index] as number, field: e.field, message: e.message }));
-  return { ...result, errors: [...errors, ...refused].sort((a, b) => a.position - b.position) };
 }

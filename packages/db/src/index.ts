@@ -2,6 +2,7 @@ export { createDb, type Db, type DbOptions, type DbTx } from "./client.ts";
 export * from "./database.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export type { EngagementLevel, EngagementSource, RunStatus, RunTrigger } from "./generated/prisma/enums.ts";
+export * from "./import-formats.ts";
 export * from "./import-rows.ts";
 export { applyMigrations, diffMigrationsToSchema } from "./migrations.ts";
 export * from "./repositories/api-keys.ts";

@@ -75,10 +75,13 @@ describe("member import", () => {
     const strict = await put(a.org.id, a.adminToken, withoutNul);
     expect(strict.statusCode).toBe(422);
     expect(strict.json()).toMatchObject({ applied: false, inserted: 0 });
+    // Every bad row, the database's reasons (a repeated external id, another member's email) as well as the format's.
     expect(strict.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
       [1, "email"],
       [2, "joinedAt"],
       [3, "leftAt"],
+      [4, "externalId"],
+      [5, "email"],
       [6, "row"],
     ]);
     expect(await api.db.membership.count({ where: { orgId: a.org.id } })).toBe(before);
@@ -87,7 +90,7 @@ describe("member import", () => {
     expect(partial.statusCode).toBe(200);
     const report = partial.json();
     expect(report).toMatchObject({ applied: true, inserted: 1 });
-    // The database-level checks: a repeated external id, and an email that is another member's.
+    expect(report.errors).toEqual(strict.json().errors);
     expect(report.errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
       [1, "email"],
       [2, "joinedAt"],
@@ -149,7 +152,10 @@ describe("member import", () => {
       });
       const bad = await putKind("events", [event(20, { endsAt: "2026-11-20T17:00:00Z" }), event(21), event(21)]);
       expect(bad.statusCode).toBe(422);
-      expect(bad.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([[0, "endsAt"]]);
+      expect(bad.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+        [0, "endsAt"],
+        [2, "externalId"],
+      ]);
       const partial = await putKind("events", [event(21), event(21)], "?partial=true");
       expect(partial.json()).toMatchObject({ applied: true, inserted: 1, errors: [{ index: 1, field: "externalId" }] });
     });
@@ -164,7 +170,12 @@ describe("member import", () => {
       ];
       const strict = await putKind("attendance", rows);
       expect(strict.statusCode).toBe(422);
-      expect(strict.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([[4, "status"]]);
+      expect(strict.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+        [2, "eventExternalId"],
+        [3, "memberExternalId"],
+        [4, "status"],
+      ]);
+      expect(await api.db.registration.count({ where: { event: { orgId: b.org.id } } })).toBe(0);
       const partial = await putKind("attendance", rows, "?partial=true");
       expect(partial.json()).toMatchObject({ applied: true, inserted: 2 });
       expect(partial.json().errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([

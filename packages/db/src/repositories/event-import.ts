@@ -1,141 +1,103 @@
 // Events and attendance from the organisation's own system, keyed by its external ids; the same rows sent twice
-// change nothing. Like the member import: checked as a whole, then written in one transaction, all or nothing
-// unless `partial` applies the good rows.
-import type { Db, DbTx } from "../client.ts";
-import type { RegistrationStatus } from "../generated/prisma/enums.ts";
-import {
-  type ImportCounts,
-  type ImportOptions,
-  type ImportResult,
-  type ImportRowError,
-  importTransaction,
-  lockOrgImports,
-  repeats,
-} from "./member-import.ts";
+// change nothing. The rows arrive staged (see import-stage.ts); each check is one set-based query over the whole
+// file and the write is one upsert, so a million attendance rows take seconds, not one round trip per row.
+import type { DbTx } from "../client.ts";
+import { notRefused, type Refusals, type StageColumn } from "./import-stage.ts";
+import { type ApplyOptions, type ImportCounts, repeatsSql } from "./member-import.ts";
 
-export interface EventImportRow {
-  externalId: string;
-  title: string;
-  startsAt: Date;
-  endsAt: Date;
-  cancelledAt: Date | null;
+export const EVENT_STAGE_COLUMNS: StageColumn[] = [
+  { name: "external_id", type: "text" },
+  { name: "title", type: "text" },
+  { name: "starts_at", type: "timestamptz(3)" },
+  { name: "ends_at", type: "timestamptz(3)" },
+  { name: "cancelled_at", type: "timestamptz(3)" },
+];
+
+export const ATTENDANCE_STAGE_COLUMNS: StageColumn[] = [
+  { name: "event_external_id", type: "text" },
+  { name: "member_external_id", type: "text" },
+  { name: "status", type: "text" },
+  { name: "registered_at", type: "timestamptz(3)" },
+  { name: "checked_in_at", type: "timestamptz(3)" },
+];
+
+/**
+ * Runs an upsert whose RETURNING says whether each row was inserted (xmax = 0) and counts: rows the upsert's
+ * WHERE skipped are the unchanged ones.
+ */
+async function upsertCounts(tx: DbTx, table: string, refusals: Refusals, upsert: string, orgId: string): Promise<ImportCounts> {
+  const [row] = await tx.$queryRawUnsafe<{ inserted: number; updated: number; considered: number }[]>(
+    `WITH up AS (${upsert} RETURNING (xmax = 0) AS inserted)
+     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated,
+            (SELECT count(*)::int FROM "${table}" s WHERE ${notRefused(refusals)}) AS considered
+     FROM up`,
+    orgId,
+  );
+  const { inserted = 0, updated = 0, considered = 0 } = row ?? {};
+  return { inserted, updated, unchanged: considered - inserted - updated };
 }
 
-export interface AttendanceImportRow {
-  eventExternalId: string;
-  memberExternalId: string;
-  status: RegistrationStatus;
-  registeredAt: Date;
-  checkedInAt: Date | null;
+/** With refused rows and `partial` off nothing is written: the caller rolls back and reports. */
+async function stopsHere(refusals: Refusals, options: ApplyOptions & { refusedBefore: number }): Promise<boolean> {
+  return !options.partial && options.refusedBefore + (await refusals.rows()) > 0;
 }
 
-const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
-
-export async function importEvents(db: Db | DbTx, orgId: string, rows: EventImportRow[], options: ImportOptions): Promise<ImportResult> {
-  return importTransaction(db, options.dryRun ?? false, async (tx) => {
-    await lockOrgImports(tx, orgId);
-    const errors = repeats(rows, (r) => r.externalId, "externalId", "repeats an earlier row's key");
-    if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
-    const bad = new Set(errors.map((e) => e.index));
-    const good = rows.filter((_, i) => !bad.has(i));
-    const existing = new Map(
-      (await tx.event.findMany({ where: { orgId, externalId: { in: good.map((r) => r.externalId) } } })).map((e) => [
-        e.externalId as string,
-        e,
-      ]),
-    );
-    const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 };
-    const inserts = good.filter((r) => !existing.has(r.externalId));
-    if (inserts.length > 0) await tx.event.createMany({ data: inserts.map((r) => ({ orgId, ...r })) });
-    counts.inserted = inserts.length;
-    for (const r of good) {
-      const e = existing.get(r.externalId);
-      if (!e) continue;
-      if (e.title === r.title && same(e.startsAt, r.startsAt) && same(e.endsAt, r.endsAt) && same(e.cancelledAt, r.cancelledAt)) {
-        counts.unchanged++;
-        continue;
-      }
-      await tx.event.update({
-        where: { id: e.id },
-        data: { title: r.title, startsAt: r.startsAt, endsAt: r.endsAt, cancelledAt: r.cancelledAt },
-      });
-      counts.updated++;
-    }
-    return { ...counts, errors, applied: true };
-  });
-}
-
-export async function importAttendance(
-  db: Db | DbTx,
+export async function applyEvents(
+  tx: DbTx,
   orgId: string,
-  rows: AttendanceImportRow[],
-  options: ImportOptions,
-): Promise<ImportResult> {
-  return importTransaction(db, options.dryRun ?? false, async (tx) => {
-    await lockOrgImports(tx, orgId);
-    const errors = repeats(
-      rows,
-      (r) => `${r.eventExternalId}\u0000${r.memberExternalId}`,
-      "memberExternalId",
-      "repeats an earlier row's key",
-    );
-    const [events, members] = await Promise.all([
-      tx.event.findMany({
-        where: { orgId, externalId: { in: rows.map((r) => r.eventExternalId) } },
-        select: { id: true, externalId: true },
-      }),
-      tx.membership.findMany({
-        where: { orgId, externalId: { in: rows.map((r) => r.memberExternalId) } },
-        select: { userId: true, externalId: true },
-      }),
-    ]);
-    const eventIds = new Map(events.map((e) => [e.externalId as string, e.id]));
-    const userIds = new Map(members.map((m) => [m.externalId as string, m.userId]));
-    const bad = new Set(errors.map((e) => e.index));
-    const resolved: { index: number; row: AttendanceImportRow; eventId: string; userId: string }[] = [];
-    rows.forEach((row, index) => {
-      if (bad.has(index)) return;
-      const eventId = eventIds.get(row.eventExternalId);
-      const userId = userIds.get(row.memberExternalId);
-      if (!eventId) errors.push({ index, field: "eventExternalId", message: "no event of this organisation has this external id" });
-      if (!userId) errors.push({ index, field: "memberExternalId", message: "no member of this organisation has this external id" });
-      if (eventId && userId) resolved.push({ index, row, eventId, userId });
-    });
-    errors.sort((a, b) => a.index - b.index);
-    if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
+  table: string,
+  refusals: Refusals,
+  options: ApplyOptions & { refusedBefore: number },
+): Promise<ImportCounts> {
+  await refusals.addQuery(repeatsSql(table, "external_id", "externalId", "repeats an earlier row's key"));
+  if (await stopsHere(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
+  return upsertCounts(
+    tx,
+    table,
+    refusals,
+    `INSERT INTO events (org_id, external_id, title, starts_at, ends_at, cancelled_at)
+     SELECT $1::uuid, s.external_id, s.title, s.starts_at, s.ends_at, s.cancelled_at FROM "${table}" s WHERE ${notRefused(refusals)}
+     ON CONFLICT (org_id, external_id) DO UPDATE
+       SET title = EXCLUDED.title, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, cancelled_at = EXCLUDED.cancelled_at
+       WHERE (events.title, events.starts_at, events.ends_at, events.cancelled_at)
+         IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.starts_at, EXCLUDED.ends_at, EXCLUDED.cancelled_at)`,
+    orgId,
+  );
+}
 
-    const existing = await tx.registration.findMany({
-      where: { OR: resolved.map((r) => ({ eventId: r.eventId, userId: r.userId })) },
-      select: { id: true, eventId: true, userId: true, status: true, registeredAt: true, checkedInAt: true },
-    });
-    const byKey = new Map(existing.map((e) => [`${e.eventId}:${e.userId}`, e]));
-    const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 };
-    const inserts = resolved.filter((r) => !byKey.has(`${r.eventId}:${r.userId}`));
-    if (inserts.length > 0) {
-      await tx.registration.createMany({
-        data: inserts.map((r) => ({
-          eventId: r.eventId,
-          userId: r.userId,
-          status: r.row.status,
-          registeredAt: r.row.registeredAt,
-          checkedInAt: r.row.checkedInAt,
-        })),
-      });
-    }
-    counts.inserted = inserts.length;
-    for (const r of resolved) {
-      const e = byKey.get(`${r.eventId}:${r.userId}`);
-      if (!e) continue;
-      if (e.status === r.row.status && same(e.registeredAt, r.row.registeredAt) && same(e.checkedInAt, r.row.checkedInAt)) {
-        counts.unchanged++;
-        continue;
-      }
-      await tx.registration.update({
-        where: { id: e.id },
-        data: { status: r.row.status, registeredAt: r.row.registeredAt, checkedInAt: r.row.checkedInAt },
-      });
-      counts.updated++;
-    }
-    return { ...counts, errors, applied: true };
-  });
+export async function applyAttendance(
+  tx: DbTx,
+  orgId: string,
+  table: string,
+  refusals: Refusals,
+  options: ApplyOptions & { refusedBefore: number },
+): Promise<ImportCounts> {
+  await refusals.addQuery(repeatsSql(table, "event_external_id, member_external_id", "memberExternalId", "repeats an earlier row's key"));
+  await refusals.addQuery(
+    `SELECT s.position, 'eventExternalId', 'no event of this organisation has this external id' FROM "${table}" s
+     WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.org_id = $1::uuid AND e.external_id = s.event_external_id)`,
+    orgId,
+  );
+  await refusals.addQuery(
+    `SELECT s.position, 'memberExternalId', 'no member of this organisation has this external id' FROM "${table}" s
+     WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1::uuid AND m.external_id = s.member_external_id)`,
+    orgId,
+  );
+  if (await stopsHere(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
+  return upsertCounts(
+    tx,
+    table,
+    refusals,
+    `INSERT INTO registrations (event_id, user_id, status, registered_at, checked_in_at)
+     SELECT e.id, m.user_id, s.status::"RegistrationStatus", s.registered_at, s.checked_in_at
+     FROM "${table}" s
+     JOIN events e ON e.org_id = $1::uuid AND e.external_id = s.event_external_id
+     JOIN memberships m ON m.org_id = $1::uuid AND m.external_id = s.member_external_id
+     WHERE ${notRefused(refusals)}
+     ON CONFLICT (event_id, user_id) DO UPDATE
+       SET status = EXCLUDED.status, registered_at = EXCLUDED.registered_at, checked_in_at = EXCLUDED.checked_in_at
+       WHERE (registrations.status, registrations.registered_at, registrations.checked_in_at)
+         IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.registered_at, EXCLUDED.checked_in_at)`,
+    orgId,
+  );
 }

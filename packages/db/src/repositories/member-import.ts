@@ -1,29 +1,23 @@
 // Members from the organisation's own system, keyed by its external id: inserted, updated or left unchanged, so
 // sending the same rows twice changes nothing the second time. A person is one user across organisations (found
 // by normalised email), but what an organisation imports stays its own: the name lives on the membership
-// (displayName), and a person who also belongs elsewhere keeps the email on record. Rows are checked against the
-// database as a whole before anything is written: with `partial` off, one bad row means nothing is written; with
-// it on, the good rows are applied. Imports of one organisation run one at a time (an advisory lock).
+// (displayName), and a person who also belongs elsewhere keeps the email on record. The rows arrive staged (see
+// import-stage.ts) and are planned a chunk at a time inside the import's transaction, so memory stays flat
+// however many members a file holds; repeats are found set-based across the whole file first.
 import type { Db, DbTx } from "../client.ts";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums.ts";
-import { normaliseEmail } from "./organizations.ts";
+import { notRefused, type Refusals, type RowRefusal, type StageColumn, stagedChunks } from "./import-stage.ts";
 
 export interface MemberImportRow {
   externalId: string;
   name: string;
+  /** Normalised (trimmed, lower-case) when staged. */
   email: string;
   joinedAt: Date;
   status: MembershipStatus;
   leftAt: Date | null;
   /** Omitted: a new member is a member, an existing one keeps their role (a sync never demotes an admin). */
-  role?: MembershipRole | undefined;
-}
-
-export interface ImportRowError {
-  /** The row's position in the request (0-based). */
-  index: number;
-  field: string;
-  message: string;
+  role?: MembershipRole | null | undefined;
 }
 
 export interface ImportCounts {
@@ -32,57 +26,58 @@ export interface ImportCounts {
   unchanged: number;
 }
 
-export interface ImportResult extends ImportCounts {
-  errors: ImportRowError[];
-  /** False when a bad row stopped the whole request (all-or-nothing). */
-  applied: boolean;
+/** What an import's apply step is told: whether refused rows already stop it (all or nothing), and by whom. */
+export interface ApplyOptions {
+  /** Apply the good rows and report the bad; otherwise one bad row means nothing is written. */
+  partial: boolean;
+  /** An API key may not grant or remove the admin role. */
+  byKey?: boolean | undefined;
 }
 
-type Plan =
-  | { kind: "insert"; index: number; row: MemberImportRow; userId: string | null }
-  | { kind: "update"; index: number; row: MemberImportRow; membershipId: string; userId: string; userChanged: boolean }
-  | { kind: "unchanged"; index: number };
+/** The staging table's columns for members, in the order their values are staged. */
+export const MEMBER_STAGE_COLUMNS: StageColumn[] = [
+  { name: "external_id", type: "text" },
+  { name: "name", type: "text" },
+  { name: "email", type: "text" },
+  { name: "joined_at", type: "timestamptz(3)" },
+  { name: "status", type: "text" },
+  { name: "left_at", type: "timestamptz(3)" },
+  { name: "role", type: "text" },
+];
 
-/** Thrown to roll a dry run's transaction back, carrying what the import would have done. */
-class DryRun<T> extends Error {
+type Plan =
+  | { kind: "insert"; row: MemberImportRow; userId: string | null }
+  | { kind: "update"; row: MemberImportRow; membershipId: string; userId: string; userChanged: boolean }
+  | { kind: "unchanged" };
+
+/** Thrown to roll a transaction back, carrying what the import did (or would have done) in it. */
+class RolledBack<T> extends Error {
   constructor(readonly result: T) {
-    super("dry run");
+    super("rolled back");
   }
 }
 
 /**
- * Runs imports in one transaction; a dry run does everything, counts included, then rolls it back, so what it
- * reports is exactly what the real import would do at that moment (several files in one dry run see each other:
- * attendance finds the members and events of the same run).
+ * Runs imports in one transaction and rolls it back when `rollback` says so: a dry run does everything, counts
+ * included, then rolls back, so what it reports is exactly what the real import would do at that moment (several
+ * files in one dry run see each other: attendance finds the members and events of the same run); an import that
+ * refused rows without `partial` rolls back what its good rows wrote.
  */
-export async function importTransaction<T>(db: Db | DbTx, dryRun: boolean, work: (tx: DbTx) => Promise<T>): Promise<T> {
-  // Already inside a caller's transaction (a dry run of several files): work there; the caller rolls back.
-  if (!("$transaction" in db)) return work(db);
+export async function importTransaction<T>(db: Db, rollback: (result: T) => boolean, work: (tx: DbTx) => Promise<T>): Promise<T> {
   try {
     return await db.$transaction(
       async (tx) => {
         const result = await work(tx);
-        if (dryRun) throw new DryRun(result);
+        if (rollback(result)) throw new RolledBack(result);
         return result;
       },
-      { timeout: 120_000 },
+      // A million attendance rows are checked and written in one transaction.
+      { timeout: 15 * 60_000, maxWait: 60_000 },
     );
   } catch (err) {
-    if (err instanceof DryRun) return err.result as T;
+    if (err instanceof RolledBack) return err.result as T;
     throw err;
   }
-}
-
-/** Rows repeating an earlier row's key are errors: which one should win is the caller's to say. */
-export function repeats<T>(rows: T[], key: (row: T) => string, field: string, message: string, skip?: Set<number>): ImportRowError[] {
-  const seen = new Set<string>();
-  const errors: ImportRowError[] = [];
-  rows.forEach((row, index) => {
-    const k = key(row);
-    if (!seen.has(k)) seen.add(k);
-    else if (!skip?.has(index)) errors.push({ index, field, message });
-  });
-  return errors;
 }
 
 /** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
@@ -90,38 +85,49 @@ export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
 }
 
-export interface ImportOptions {
-  /** Apply the good rows and report the bad; otherwise one bad row means nothing is written. */
-  partial: boolean;
-  /** Report what would happen, write nothing. */
-  dryRun?: boolean;
+/** Members planned and written per round trip: a chunk's lookups are a few `IN` lists of this size. */
+const MEMBER_CHUNK = 2_000;
+
+/** Refuses staged rows repeating an earlier row's key; `skipIfRepeated` names a key already reported. */
+export function repeatsSql(table: string, key: string, field: string, message: string, skipIfRepeated?: string): string {
+  const skip = skipIfRepeated ? `, row_number() OVER (PARTITION BY ${skipIfRepeated} ORDER BY position) AS skip` : "";
+  return `SELECT position, '${field}', '${message.replace(/'/g, "''")}' FROM (
+      SELECT position, row_number() OVER (PARTITION BY ${key} ORDER BY position) AS n${skip} FROM "${table}"
+    ) x WHERE n > 1${skipIfRepeated ? " AND skip = 1" : ""}`;
 }
 
-export async function importMembers(
-  db: Db | DbTx,
+/** Checks and writes the staged members; refused rows go to `refusals`. */
+export async function applyMembers(
+  tx: DbTx,
   orgId: string,
-  rows: MemberImportRow[],
-  options: ImportOptions & { /** An API key may not grant or remove the admin role. */ byKey?: boolean },
-): Promise<ImportResult> {
-  return importTransaction(db, options.dryRun ?? false, async (tx) => {
-    await lockOrgImports(tx, orgId);
-    const normalised = rows.map((r) => ({ ...r, email: normaliseEmail(r.email) }));
-    const { plans, errors } = await planMembers(tx, orgId, normalised, options.byKey ?? false);
-    if (errors.length > 0 && !options.partial) return { inserted: 0, updated: 0, unchanged: 0, errors, applied: false };
-    return { ...(await applyPlans(tx, orgId, plans)), errors, applied: true };
-  });
+  table: string,
+  refusals: Refusals,
+  options: ApplyOptions,
+): Promise<ImportCounts> {
+  await refusals.addQuery(repeatsSql(table, "external_id", "externalId", "repeats an earlier row's external id"));
+  // A row already refused for its id is not refused twice for its email.
+  await refusals.addQuery(repeatsSql(table, "email", "email", "repeats an earlier row's email", "external_id"));
+  const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  const select = `external_id AS "externalId", name, email, joined_at AS "joinedAt", status, left_at AS "leftAt", role`;
+  for await (const chunk of stagedChunks<MemberImportRow & { position: number }>(tx, table, select, MEMBER_CHUNK, notRefused(refusals))) {
+    const { plans, errors } = await planMembers(tx, orgId, chunk, options.byKey ?? false);
+    await refusals.add(errors);
+    const done = await applyPlans(tx, orgId, plans);
+    counts.inserted += done.inserted;
+    counts.updated += done.updated;
+    counts.unchanged += done.unchanged;
+  }
+  return counts;
 }
 
 async function planMembers(
   tx: DbTx,
   orgId: string,
-  rows: MemberImportRow[],
+  rows: (MemberImportRow & { position: number })[],
   byKey: boolean,
-): Promise<{ plans: Plan[]; errors: ImportRowError[] }> {
-  const idRepeats = repeats(rows, (r) => r.externalId, "externalId", "repeats an earlier row's external id");
-  // A row already refused for its id is not refused twice for its email.
-  const skip = new Set(idRepeats.map((e) => e.index));
-  const errors = [...idRepeats, ...repeats(rows, (r) => r.email, "email", "repeats an earlier row's email", skip)];
+): Promise<{ plans: Plan[]; errors: RowRefusal[] }> {
+  // Repeats were refused across the whole file before: no two rows here share an external id or an email.
+  const errors: RowRefusal[] = [];
 
   const [byExternalId, users] = await Promise.all([
     tx.membership.findMany({
@@ -152,16 +158,14 @@ async function planMembers(
   );
   let adminsLeft = await tx.membership.count({ where: { orgId, role: "admin", status: "active" } });
   const usersByEmail = new Map(users.map((u) => [u.email, u]));
-  const bad = new Set(errors.map((e) => e.index));
-
   const plans: Plan[] = [];
-  rows.forEach((row, index) => {
-    if (bad.has(index)) return;
+  for (const row of rows) {
+    const { position } = row;
     const existing = memberships.get(row.externalId);
     const owner = usersByEmail.get(row.email);
     if (byKey && (row.role === "admin" || (existing?.role === "admin" && row.role === "member"))) {
-      errors.push({ index, field: "role", message: "granting or removing the admin role needs an admin's token, not an API key" });
-      return;
+      errors.push({ position, field: "role", message: "granting or removing the admin role needs an admin's token, not an API key" });
+      continue;
     }
     // A sync must not leave the organisation without anyone who can manage it.
     const keepsAdmins = (current: { role: MembershipRole; status: MembershipStatus } | undefined, role: MembershipRole) => {
@@ -174,13 +178,13 @@ async function planMembers(
       const emailChanges = existing.user.email !== row.email;
       // The same neutral answer whoever has the address: an import must not tell which emails exist elsewhere.
       if (emailChanges && (owner || existing.user._count.memberships > 1)) {
-        errors.push({ index, field: "email", message: "cannot be changed to this address by an import" });
-        return;
+        errors.push({ position, field: "email", message: "cannot be changed to this address by an import" });
+        continue;
       }
       const role = row.role ?? existing.role;
       if (!keepsAdmins(existing, role)) {
-        errors.push({ index, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
-        return;
+        errors.push({ position, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
+        continue;
       }
       // The person's own row changes only when they belong to this organisation alone.
       const userChanged = emailChanges || (existing.user._count.memberships === 1 && existing.user.name !== row.name);
@@ -192,15 +196,15 @@ async function planMembers(
         (existing.leftAt?.getTime() ?? null) !== (row.leftAt?.getTime() ?? null);
       plans.push(
         userChanged || membershipChanged
-          ? { kind: "update", index, row: { ...row, role }, membershipId: existing.id, userId: existing.user.id, userChanged }
-          : { kind: "unchanged", index },
+          ? { kind: "update", row: { ...row, role }, membershipId: existing.id, userId: existing.user.id, userChanged }
+          : { kind: "unchanged" },
       );
-      return;
+      continue;
     }
     const here = owner?.memberships[0];
     if (here?.externalId) {
-      errors.push({ index, field: "email", message: `belongs to the member with external id "${here.externalId}"` });
-      return;
+      errors.push({ position, field: "email", message: `belongs to the member with external id "${here.externalId}"` });
+      continue;
     }
     if (here && owner) {
       // A member added before imports (the first admin, say): this row names them from now on; their role stays
@@ -208,15 +212,14 @@ async function planMembers(
       const current = byEmailHere.get(here.id);
       const role = row.role ?? current?.role ?? "member";
       if (!keepsAdmins(current, role)) {
-        errors.push({ index, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
-        return;
+        errors.push({ position, field: row.role ? "role" : "status", message: "would leave the organisation without an active admin" });
+        continue;
       }
-      plans.push({ kind: "update", index, row: { ...row, role }, membershipId: here.id, userId: owner.id, userChanged: false });
-      return;
+      plans.push({ kind: "update", row: { ...row, role }, membershipId: here.id, userId: owner.id, userChanged: false });
+      continue;
     }
-    plans.push({ kind: "insert", index, row, userId: owner?.id ?? null });
-  });
-  errors.sort((a, b) => a.index - b.index);
+    plans.push({ kind: "insert", row, userId: owner?.id ?? null });
+  }
   return { plans, errors };
 }
 

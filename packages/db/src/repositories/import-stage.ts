@@ -1,0 +1,207 @@
+// The fast path for imports: rows are streamed with COPY into an unlogged staging table of their own, then
+// checked and applied set-based inside the import's transaction. COPY runs on a connection of its own (Prisma
+// cannot speak it), so the staging table is an ordinary table, committed, that the transaction can read; it is
+// dropped when the import ends, and one left behind by a killed process is dropped by a later import.
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { type Db, type DbTx, driverConnection } from "../client.ts";
+
+export interface StageColumn {
+  name: string;
+  /** A PostgreSQL type, e.g. "text" or "timestamptz(3)" (the precision the stored columns have). */
+  type: string;
+}
+
+export type StageValue = string | number | Date | null | undefined;
+
+/** A table of staged rows: `position` (where the sender will look for the row) and the kind's columns. */
+export interface Stage {
+  readonly table: string;
+  /** Rows written so far. */
+  readonly rows: number;
+  write(position: number, values: StageValue[]): Promise<void>;
+  /** Ends the COPY; the rows are then visible to any transaction. */
+  finish(): Promise<void>;
+  /** Drops the table (also after a failed COPY); safe to call twice. */
+  drop(): Promise<void>;
+}
+
+const PREFIX = "import_stage_";
+/** A staging table older than this was left by a process that died: no import runs for a day. */
+const STALE_MS = 24 * 60 * 60 * 1000;
+/** COPY data is sent in chunks of about this size rather than a write per row. */
+const CHUNK_BYTES = 256 * 1024;
+
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** One value in COPY's text format: NULL as \N, backslash, tab and line breaks escaped. */
+function copyValue(value: StageValue): string {
+  if (value === null || value === undefined) return "\\N";
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string);
+}
+
+/** Drops staging tables that processes which died mid-import left behind (their names carry their start time). */
+async function dropStale(conn: pg.PoolClient): Promise<void> {
+  const { rows } = await conn.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'import\\_stage\\_%'",
+  );
+  for (const { name } of rows) {
+    const started = Number(name.slice(PREFIX.length).split("_")[0]);
+    if (Number.isFinite(started) && Date.now() - started > STALE_MS) await conn.query(`DROP TABLE IF EXISTS "${name}"`);
+  }
+}
+
+/** Creates a staging table and opens the COPY into it. */
+export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> {
+  const table = `${PREFIX}${Date.now()}_${randomBytes(6).toString("hex")}`;
+  const conn = await driverConnection(db);
+  let released = false;
+  const release = (err?: Error) => {
+    if (released) return;
+    released = true;
+    conn.release(err);
+  };
+  try {
+    await dropStale(conn);
+    // UNLOGGED: rows that exist only for the length of one import need no write-ahead log.
+    const defs = columns.map((c) => `"${c.name}" ${c.type}`).join(", ");
+    await conn.query(`CREATE UNLOGGED TABLE "${table}" (position integer NOT NULL, ${defs})`);
+  } catch (err) {
+    release(err as Error);
+    throw err;
+  }
+  const names = ["position", ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");
+  const copy = conn.query(copyFrom(`COPY "${table}" (${names}) FROM STDIN`));
+  // The COPY's outcome: rejects as soon as the server refuses a row, so write() fails fast.
+  const done = new Promise<void>((resolve, reject) => {
+    copy.once("finish", resolve);
+    copy.once("error", reject);
+  });
+  done.catch(() => {});
+  let buffer = "";
+  let rows = 0;
+  let dropped = false;
+  let finished = false;
+  const flush = async () => {
+    if (buffer === "") return;
+    const chunk = buffer;
+    buffer = "";
+    // Backpressure: wait for the socket to drain rather than hold the whole file in memory.
+    if (!copy.write(chunk)) await Promise.race([once(copy, "drain"), done]);
+  };
+  return {
+    table,
+    get rows() {
+      return rows;
+    },
+    async write(position, values) {
+      buffer += `${position}\t${values.map(copyValue).join("\t")}\n`;
+      rows++;
+      if (buffer.length >= CHUNK_BYTES) await flush();
+    },
+    async finish() {
+      await flush();
+      copy.end();
+      await done;
+      finished = true;
+      // Fresh statistics: the checks and the upsert join the staged rows with large tables.
+      await conn.query(`ANALYZE "${table}"`);
+      // The table stays; the connection goes back to the pool, where the import's transaction will need it.
+      release();
+    },
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      if (!finished) {
+        // An abandoned COPY (the input failed to parse): end it with an error, which rolls the COPY back.
+        copy.destroy(new Error("import abandoned"));
+        await done.catch(() => {});
+      }
+      // After finish() the COPY's connection is back in the pool: drop on whichever connection the pool gives.
+      const own = !released;
+      const dropper = own ? conn : await driverConnection(db);
+      const give = (err?: Error) => (own ? release(err) : dropper.release(err));
+      try {
+        await dropper.query(`DROP TABLE IF EXISTS "${table}"`);
+        give();
+      } catch (err) {
+        give(err as Error);
+      }
+    },
+  };
+}
+
+/** The staged rows, `size` at a time in position order, read inside the import's transaction. */
+export async function* stagedChunks<T>(tx: DbTx, table: string, select: string, size: number, where = "TRUE"): AsyncGenerator<T[]> {
+  let after = -1;
+  for (;;) {
+    const chunk = await tx.$queryRawUnsafe<(T & { position: number })[]>(
+      `SELECT position, ${select} FROM "${table}" s WHERE s.position > $1 AND (${where}) ORDER BY s.position LIMIT ${size}`,
+      after,
+    );
+    if (chunk.length === 0) return;
+    after = (chunk[chunk.length - 1] as { position: number }).position;
+    yield chunk;
+  }
+}
+
+export interface RowRefusal {
+  /** Where the sender will look for the row: its index in a JSON array, its line in a file. */
+  position: number;
+  field: string;
+  message: string;
+}
+
+/** SQL that keeps the staged rows (alias `s`) no check has refused. */
+export const notRefused = (refusals: Refusals) => `NOT EXISTS (SELECT 1 FROM "${refusals.table}" r WHERE r.position = s.position)`;
+
+/**
+ * The staged rows the import's checks refused, in a temporary table of the transaction: a file with a million
+ * bad rows costs no memory, and the checks are set-based queries that insert into it.
+ */
+export class Refusals {
+  private constructor(
+    private readonly tx: DbTx,
+    readonly table: string,
+  ) {}
+
+  static async create(tx: DbTx, stage: string): Promise<Refusals> {
+    const table = `${stage}_refused`;
+    await tx.$executeRawUnsafe(
+      `CREATE TEMPORARY TABLE "${table}" (n serial, position integer NOT NULL, field text NOT NULL, message text NOT NULL) ON COMMIT DROP`,
+    );
+    await tx.$executeRawUnsafe(`CREATE INDEX ON "${table}" (position)`);
+    return new Refusals(tx, table);
+  }
+
+  /** Adds the rows a query finds; it selects (position, field, message). */
+  async addQuery(sql: string, ...params: unknown[]): Promise<void> {
+    await this.tx.$executeRawUnsafe(`INSERT INTO "${this.table}" (position, field, message) ${sql}`, ...params);
+  }
+
+  async add(refusals: RowRefusal[]): Promise<void> {
+    if (refusals.length === 0) return;
+    await this.addQuery(
+      "SELECT * FROM unnest($1::integer[], $2::text[], $3::text[])",
+      refusals.map((r) => r.position),
+      refusals.map((r) => r.field),
+      refusals.map((r) => r.message),
+    );
+  }
+
+  /** Rows refused (a row may have several reasons). */
+  async rows(): Promise<number> {
+    const [row] = await this.tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT position)::int AS n FROM "${this.table}"`);
+    return row?.n ?? 0;
+  }
+
+  /** The reasons of the first `limit` refused rows, in position order. */
+  async list(limit: number): Promise<RowRefusal[]> {
+    return this.tx.$queryRawUnsafe<RowRefusal[]>(
+      `SELECT position, field, message FROM "${this.table}" WHERE position IN (SELECT DISTINCT position FROM "${this.table}" ORDER BY position LIMIT ${Math.trunc(limit)}) ORDER BY position, n`,
+    );
+  }
+}
