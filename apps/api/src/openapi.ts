@@ -29,7 +29,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       ],
     },
     transform: jsonSchemaTransform,
-    transformObject: (doc) => ("openapiObject" in doc ? markOptionalBodies(doc.openapiObject as OpenAPIV3.Document) : doc.swaggerObject),
+    transformObject: (doc) =>
+      "openapiObject" in doc ? documentStreamedBodies(markOptionalBodies(doc.openapiObject as OpenAPIV3.Document)) : doc.swaggerObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
 }
@@ -45,6 +46,23 @@ function markOptionalBodies(doc: OpenAPIV3.Document): OpenAPIV3.Document {
       const schema = body?.content["application/json"]?.schema as OpenAPIV3.SchemaObject | undefined;
       if (body && schema?.nullable) body.required = false;
     }
+  }
+  return doc;
+}
+
+/** The streamed import routes read their body themselves (no body schema), so their content types are added here. */
+function documentStreamedBodies(doc: OpenAPIV3.Document): OpenAPIV3.Document {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const put = item?.put;
+    if (!put || !path.endsWith("/bulk")) continue;
+    const text = (description: string): OpenAPIV3.MediaTypeObject => ({ schema: { type: "string", description } });
+    put.requestBody = {
+      required: true,
+      content: {
+        "application/x-ndjson": text("one JSON object per line, with the fields of the JSON route's rows"),
+        "text/csv": text("a header line with the kind's snake_case columns, then one row per line"),
+      },
+    };
   }
   return doc;
 }

@@ -6,12 +6,15 @@ import { findUnstorableText } from "@engagement/db";
 import type { FastifyInstance } from "fastify";
 import { badRequest } from "./errors.ts";
 
+const isStream = (body: unknown) => typeof (body as { pipe?: unknown } | null)?.pipe === "function";
+
 export function refuseUnstorableText(app: FastifyInstance): void {
   app.addHook("preValidation", async (req) => {
     const issues = [
       ...findUnstorableText(req.params, "params"),
       ...findUnstorableText(req.query, "query"),
-      ...findUnstorableText(req.body, "body"),
+      // A streamed import body is not parsed here: its rows are checked one by one as they are read.
+      ...(isStream(req.body) ? [] : findUnstorableText(req.body, "body")),
     ];
     if (issues.length > 0) throw badRequest(issues);
   });

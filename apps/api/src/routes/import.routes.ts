@@ -1,19 +1,35 @@
 // Imports from the organisation's own systems, for its admins and its import keys. Each row is validated on its
-// own, so the answer lists every bad row with its index and field; the data package then checks the rows against
-// what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good rows.
-import { type ImportKindName, validateAndImport } from "@engagement/db";
+// own, so the answer lists every bad row with its index (or line) and field; the data package then checks the rows
+// against what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good
+// rows. JSON arrays of up to 10,000 rows go to /v1/orgs/:orgId/<kind>; larger loads stream NDJSON or CSV bodies to
+// /v1/orgs/:orgId/<kind>/bulk, read row by row into the staging table, never held in memory.
+import { type Readable, Transform } from "node:stream";
+import {
+  csvHeader,
+  csvImportRows,
+  type ImportReport as DbImportReport,
+  ImportFormatError,
+  type ImportKindName,
+  MAX_LISTED_REFUSALS,
+  ndjsonImportRows,
+  validateAndImport,
+} from "@engagement/db";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AccessHooks } from "../auth/auth.plugin.ts";
 import type { ApiDeps } from "../deps.ts";
-import { errorResponses } from "../errors.ts";
+import { ApiError, badRequest, errorResponses } from "../errors.ts";
 import { bearer, OrgParams } from "../schemas/common.schemas.ts";
 
 /** Rows per JSON request; larger loads are for the streamed import. */
 export const MAX_IMPORT_ROWS = 10_000;
 /** A full JSON request of members is about 2 MB; the API's default body limit (64 KB) is for everything else. */
 const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
+
+/** A streamed body is refused beyond this size (1,000,000 attendance rows as CSV are about 90 MB). */
+export const MAX_STREAM_BYTES = 512 * 1024 * 1024;
+const STREAM_TYPES = { ndjson: "application/x-ndjson", csv: "text/csv" } as const;
 
 const RowError = z.object({ index: z.number().int(), field: z.string(), message: z.string() });
 
@@ -29,6 +45,34 @@ const ImportReport = z.object({
     .describe("with ?recompute=true and rows applied: the manual run that scores the organisation again"),
 });
 
+const StreamReport = z.object({
+  applied: z.boolean().describe("false: a bad row stopped the request and nothing was written"),
+  rows: z.number().int().describe("rows read (the CSV header and blank lines are not rows)"),
+  inserted: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  refused: z.number().int().describe("rows refused"),
+  errors: z
+    .array(z.object({ line: z.number().int().describe("the body's line (1 = the CSV header)"), field: z.string(), message: z.string() }))
+    .describe(`the refused rows' errors, for the first ${MAX_LISTED_REFUSALS.toLocaleString("en")} refused rows`),
+  errorsTruncated: z.boolean().describe("more rows were refused than `errors` lists"),
+  run: ImportReport.shape.run,
+});
+
+/** Counts a body's bytes as it passes and stops it past the limit, so a streamed body is bounded too. */
+function bounded(body: Readable, limit: number): Readable {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      bytes += chunk.length;
+      if (bytes > limit) next(new ApiError(413, "payload_too_large", `the body is larger than ${limit / 1024 / 1024} MB`));
+      else next(null, chunk);
+    },
+  });
+  body.once("error", (err) => counter.destroy(err));
+  return body.pipe(counter);
+}
+
 /** The routes, one per kind: the path is the kind's name. */
 const KINDS: { kind: ImportKindName; what: string }[] = [
   { kind: "members", what: "members by external id (a person in two organisations is one user, by email)" },
@@ -37,6 +81,12 @@ const KINDS: { kind: ImportKindName; what: string }[] = [
 ];
 
 export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
+  // One run per organisation: when one is already queued or running, the caller is told which it is.
+  const recompute = (orgId: string) =>
+    enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "manual" }).then((r) => ({
+      runId: r.runId,
+      alreadyActive: r.alreadyActive ?? false,
+    }));
   return async (app) => {
     for (const k of KINDS) {
       app.put(
@@ -81,15 +131,70 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
             "rows imported",
           );
           if (!report.applied) return reply.code(422).send({ ...counts, errors: all });
-          // One run per organisation: when one is already queued or running, the caller is told which it is.
-          const run =
-            req.query.recompute === "true"
-              ? await enqueueOrgRun(deps.db, deps.queues, { orgId: req.params.orgId, trigger: "manual" }).then((r) => ({
-                  runId: r.runId,
-                  alreadyActive: r.alreadyActive ?? false,
-                }))
-              : undefined;
+          const run = req.query.recompute === "true" ? await recompute(req.params.orgId) : undefined;
           return reply.code(200).send({ ...counts, errors: all, ...(run ? { run } : {}) });
+        },
+      );
+    }
+
+    // A streamed body reaches the route unread: the import reads it row by row.
+    app.addContentTypeParser([STREAM_TYPES.ndjson, STREAM_TYPES.csv], (_req, payload, done) => done(null, payload));
+    for (const k of KINDS) {
+      app.put(
+        `/v1/orgs/:orgId/${k.kind}/bulk`,
+        {
+          onRequest: access.orgImporter,
+          schema: {
+            tags: ["imports"],
+            summary: `Create or update ${k.what}, streamed: NDJSON or CSV, any number of rows; idempotent`,
+            description:
+              `Content-Type \`${STREAM_TYPES.ndjson}\` (one JSON object per line, the fields of the JSON route) or ` +
+              `\`${STREAM_TYPES.csv}\` with the header \`${csvHeader(k.kind)}\` (a UTF-8 BOM, CRLF and quoted fields are fine). ` +
+              `The body is read as it arrives; errors name its line. At most ${MAX_STREAM_BYTES / 1024 / 1024} MB.`,
+            security: bearer,
+            params: OrgParams,
+            querystring: z.object({
+              partial: z.enum(["true", "false"]).default("false").describe("true: apply the good rows, report the bad"),
+              recompute: z.enum(["true", "false"]).default("false").describe("true: start a run of the organisation once the rows are in"),
+            }),
+            response: { 200: StreamReport, 422: StreamReport, ...errorResponses(400, 401, 403, 404) },
+          },
+        },
+        async (req, reply) => {
+          const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+          if (type !== STREAM_TYPES.ndjson && type !== STREAM_TYPES.csv) {
+            throw new ApiError(415, "unsupported_media_type", `send ${STREAM_TYPES.ndjson} or ${STREAM_TYPES.csv} to this route`);
+          }
+          const body = bounded(req.body as Readable, MAX_STREAM_BYTES);
+          const rows = type === STREAM_TYPES.csv ? csvImportRows(k.kind, body, "body") : ndjsonImportRows(body);
+          let report: DbImportReport;
+          try {
+            report = await validateAndImport(deps.db, k.kind, req.params.orgId, rows, {
+              partial: req.query.partial === "true",
+              byKey: req.apiKey !== null,
+            });
+          } catch (err) {
+            // A body that is not the CSV it says (a missing column, an unclosed quote): nothing was written.
+            if (err instanceof ImportFormatError) throw badRequest([{ field: "body", message: err.message }]);
+            throw err;
+          }
+          req.log.info(
+            {
+              orgId: req.params.orgId,
+              keyId: req.apiKey?.id,
+              kind: k.kind,
+              rows: report.rows,
+              inserted: report.inserted,
+              updated: report.updated,
+              refused: report.refused,
+            },
+            "rows imported (streamed)",
+          );
+          const { errors, ...rest } = report;
+          const out = { ...rest, errors: errors.map(({ position, field, message }) => ({ line: position, field, message })) };
+          if (!report.applied) return reply.code(422).send(out);
+          const run = req.query.recompute === "true" ? await recompute(req.params.orgId) : undefined;
+          return reply.code(200).send({ ...out, ...(run ? { run } : {}) });
         },
       );
     }
