@@ -26,7 +26,7 @@ async function redisContents(redis: Redis, prefix: string): Promise<Map<string, 
       else if (type === "hash") value = await redis.hgetall(key);
       else if (type === "list") value = await redis.lrange(key, 0, -1);
       else if (type === "set") value = await redis.smembers(key);
-      else if (type === "zset") value = await redis.zrange(key, 0, -1, "WITHSCORES");
+      else if (type === "zset") value = await redis.zrange(key, "0", "-1", "WITHSCORES");
       else if (type === "stream") value = await redis.xrange(key, "-", "+");
       else throw new Error(`key ${key} has a type this scan does not read: ${type}`);
       contents.set(`${key} (${type})`, JSON.stringify(value));

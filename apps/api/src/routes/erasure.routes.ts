@@ -81,7 +81,7 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
         // A person's token only: an API key, whatever its scopes, cannot erase.
         onRequest: access.orgAdmin,
         schema: {
-          tags: ["erasure"],
+          tags: ["erasures"],
           summary: "Erase a member who belongs to this organisation only: their data goes, a tombstone stops re-imports",
           description:
             "Removes the person's name, email and every row about them; where they acted on others the audit keeps an opaque " +
@@ -106,7 +106,7 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
       {
         onRequest: access.operator,
         schema: {
-          tags: ["erasure"],
+          tags: ["erasures"],
           summary: "Erase a person everywhere, by user id or by email (operators)",
           security: bearer,
           body: OperatorErasureBody,
@@ -134,7 +134,7 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
       {
         onRequest: access.operator,
         schema: {
-          tags: ["erasure"],
+          tags: ["erasures"],
           summary: "Erasures, newest first (operators)",
           security: bearer,
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), orgId: Id().optional() }),
@@ -149,7 +149,7 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
       {
         onRequest: access.operator,
         schema: {
-          tags: ["erasure"],
+          tags: ["erasures"],
           summary: "Lift an erasure: its tombstones stop refusing imports (what was removed stays removed; operators)",
           security: bearer,
           params: z.object({ erasureId: Id() }),

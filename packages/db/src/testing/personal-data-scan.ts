@@ -31,10 +31,3 @@ export async function findTextInDatabase(db: Db, needles: string[]): Promise<Tex
   }
   return hits;
 }
-
-/** How many tables the scan covers (so a test can say the scan was not empty). */
-export async function countScannedTables(db: Db): Promise<number> {
-  const rows = await db.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
-  return rows[0]?.n ?? 0;
-}
