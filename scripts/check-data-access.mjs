@@ -16,6 +16,9 @@ const MODELS = [
   "engagementOverrideHistory",
   "engagementSnapshot",
   "engagementRun",
+  "erasure",
+  "erasureTombstone",
+  "deploymentSecret",
 ];
 const RAW = ["\\$queryRaw", "\\$executeRaw", "\\$queryRawUnsafe", "\\$executeRawUnsafe", "\\$transaction"];
 const member = `(?:${MODELS.join("|")})`;

@@ -55,6 +55,10 @@ describe("OpenAPI document", () => {
         "POST /v1/orgs/{orgId}/api-keys",
         "POST /v1/orgs/{orgId}/engagement/runs",
         "GET /v1/orgs/{orgId}/engagement/runs/{runId}",
+        "POST /v1/orgs/{orgId}/members/{userId}/erasure",
+        "POST /v1/erasures",
+        "GET /v1/erasures",
+        "POST /v1/erasures/{erasureId}/lift",
       ].sort(),
     );
   });

@@ -25,6 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: "overrides", description: "Admin overrides and their audit trail" },
         { name: "member", description: "A member's own view" },
         { name: "runs", description: "Classification runs" },
+        { name: "erasures", description: "Erasure of a person (GDPR), its tombstones, and lifting them" },
         { name: "operations", description: "Health and metrics" },
       ],
     },

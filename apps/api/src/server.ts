@@ -12,6 +12,7 @@ import { installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { apiKeysRoutes } from "./routes/api-keys.routes.ts";
 import { engagementRoutes } from "./routes/engagement.routes.ts";
+import { erasureRoutes } from "./routes/erasure.routes.ts";
 import { healthRoutes } from "./routes/health.routes.ts";
 import { importRoutes } from "./routes/import.routes.ts";
 import { meRoutes } from "./routes/me.routes.ts";
@@ -58,6 +59,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(orgsRoutes(deps, access));
   await app.register(apiKeysRoutes(deps, access));
   await app.register(importRoutes(deps, access));
+  await app.register(erasureRoutes(deps, access));
   await app.register(boardPlugin(deps));
   return app;
 }

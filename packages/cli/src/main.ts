@@ -17,7 +17,8 @@ const USAGE = `usage: pnpm engagement <command> [options]
   token    --user U --org O --role admin|member|operator [--ttl 1h]   print an API bearer token for local use
   org      create --name NAME [--slug SLUG] --admin-email EMAIL --admin-name NAME   create an organisation, print its id
   import   --org ID [--members F] [--events F] [--attendance F] [--dry-run] [--partial] [--json]   load CSV files
-  key      create --org ID --name NAME [--scope import|read] | list --org ID | revoke --org ID --key KEY_ID   API keys`;
+  key      create --org ID --name NAME [--scope import|read] | list --org ID | revoke --org ID --key KEY_ID   API keys
+  erase    --user ID [--org ID] | --email EMAIL | list [--org ID] [--json] | lift --id ERASURE_ID   erasure of a person`;
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -120,6 +121,10 @@ async function main(argv: string[]): Promise<number> {
     case "key": {
       const { keyCommand } = await import("./commands/key.ts");
       return keyCommand(env, rest);
+    }
+    case "erase": {
+      const { eraseCommand } = await import("./commands/erase.ts");
+      return eraseCommand(env, rest);
     }
     case "token": {
       const { tokenCommand } = await import("./commands/token.ts");

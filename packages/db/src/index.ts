@@ -8,6 +8,7 @@ export { applyMigrations, diffMigrationsToSchema } from "./migrations.ts";
 export * from "./repositories/api-keys.ts";
 export * from "./repositories/engagement-read.ts";
 export * from "./repositories/engagement-writes.ts";
+export * from "./repositories/erasures.ts";
 export * from "./repositories/event-import.ts";
 export * from "./repositories/member-import.ts";
 export * from "./repositories/metrics.ts";

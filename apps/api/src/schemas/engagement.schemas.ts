@@ -69,8 +69,12 @@ export const OverrideAuditEntry = z.object({
   previousLevel: Level.nullable().describe("effective level before the change"),
   newLevel: Level.nullable().describe("effective level after the change"),
   note: z.string().nullable(),
-  actorId: z.uuid().nullable().describe("the admin; null when the system expired the override"),
+  actorId: z.uuid().nullable().describe("the admin; null when the system expired the override or the admin has been erased"),
   actorName: z.string().nullable(),
+  actorErasureId: z
+    .uuid()
+    .nullable()
+    .describe("set when the admin who acted has since been erased: an opaque reference, the same for all of their actions"),
   expiresAt: Timestamp.nullable(),
   createdAt: Timestamp,
 });

@@ -39,6 +39,10 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
         ${col((r) => r.usage.outputTokens)}::int[], ${col((r) => r.usage.cacheReadTokens)}::int[],
         ${col((r) => r.usage.cacheWriteTokens)}::int[]
       ) AS t(user_id, level, source, admin, member, key_factors, signals, fingerprint, model, reason, llm_calls, inp, outp, cread, cwrite)
+      -- A member erased while the job ran is skipped, not an error: the lock waits for an erasure in progress,
+      -- after which the deleted user's row is no longer found.
+      JOIN users u ON u.id = t.user_id
+      FOR KEY SHARE OF u
     ),
     snap AS (
       INSERT INTO engagement_snapshots (user_id, org_id, run_id, level, source, signals, fallback_reason,
@@ -82,7 +86,10 @@ export async function writeCarried(db: Db, runId: string, orgId: string, userIds
     INSERT INTO engagement_snapshots (user_id, org_id, run_id, level, source, signals)
     SELECT me.user_id, me.org_id, ${runId}::uuid, me.level, 'carried', me.signals
     FROM member_engagements me
+    JOIN users u ON u.id = me.user_id
     WHERE me.org_id = ${orgId}::uuid AND me.user_id = ANY(${userIds}::uuid[])
+    -- As in writeMemberResults: a member erased meanwhile is skipped rather than failing the insert.
+    FOR KEY SHARE OF u
     ON CONFLICT (user_id, org_id, run_id) DO NOTHING`;
 }
 

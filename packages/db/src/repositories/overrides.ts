@@ -195,6 +195,8 @@ export interface OverrideHistoryEntry {
   note: string | null;
   actorId: string | null;
   actorName: string | null;
+  /** The erasure of the admin who acted, when they have since been erased (actorId is then null). */
+  actorErasureId: string | null;
   expiresAt: Date | null;
   createdAt: Date;
 }
@@ -215,6 +217,7 @@ export async function listOverrideHistory(db: Db, orgId: string, userId: string,
     note: r.note,
     actorId: r.actorId,
     actorName: r.actor?.name ?? null,
+    actorErasureId: r.actorErasureId,
     expiresAt: r.expiresAt,
     createdAt: r.createdAt,
   }));

@@ -43,3 +43,4 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
   };
 }
 export * from "./factories.ts";
+export * from "./personal-data-scan.ts";
