@@ -5,13 +5,20 @@
 import { z } from "zod";
 import type { Db, DbTx } from "./client.ts";
 import { ATTENDANCE_STAGE_COLUMNS, applyAttendance, applyEvents, EVENT_STAGE_COLUMNS } from "./repositories/event-import.ts";
-import { openStage, Refusals, type RowRefusal, type Stage, type StageColumn, type StageValue } from "./repositories/import-stage.ts";
+import {
+  lockOrgImports,
+  openStage,
+  Refusals,
+  type RowRefusal,
+  type Stage,
+  type StageColumn,
+  type StageValue,
+} from "./repositories/import-stage.ts";
 import {
   type ApplyOptions,
   applyMembers,
   type ImportCounts,
   importTransaction,
-  lockOrgImports,
   MEMBER_STAGE_COLUMNS,
 } from "./repositories/member-import.ts";
 import { normaliseEmail } from "./repositories/organizations.ts";

@@ -105,6 +105,37 @@ describe("erasure routes", () => {
     expect(unknown.statusCode).toBe(404);
   });
 
+  it("an import does not re-create an erased person (by email or external id) until an operator lifts the erasure", async () => {
+    const put = (rows: object[]) =>
+      api.app.inject({ method: "PUT", url: `/v1/orgs/${b.org.id}/members`, headers: bearer(b.adminToken), payload: rows });
+    const row = { externalId: "B-ERASED", name: "Rita Returning", email: "rita.returning@example.org", joinedAt: "2026-01-15T18:00:00Z" };
+    expect((await put([row])).json()).toMatchObject({ inserted: 1 });
+    const member = await api.db.membership.findFirstOrThrow({ where: { orgId: b.org.id, externalId: "B-ERASED" } });
+    const erased = await eraseMember(b.org.id, member.userId, b.adminToken);
+    expect(erased.statusCode).toBe(200);
+
+    const message = "belongs to a person erased on request; an operator must lift the erasure before they can be imported again";
+    const again = await put([
+      { ...row, externalId: "B-NEW", email: " Rita.Returning@Example.org " },
+      { ...row, email: "someone.new@example.org" },
+      { ...row, externalId: "B-OTHER", email: "other.person@example.org", name: "Other Person" },
+    ]);
+    expect(again.statusCode).toBe(422);
+    expect(again.json().errors).toEqual([
+      { index: 0, field: "email", message },
+      { index: 1, field: "externalId", message },
+    ]);
+    expect(await findTextInDatabase(api.db, ["Rita Returning", "rita.returning@example.org"])).toEqual([]);
+
+    const lifted = await api.app.inject({
+      method: "POST",
+      url: `/v1/erasures/${erased.json().erasureId}/lift`,
+      headers: bearer(operatorToken),
+    });
+    expect(lifted.statusCode).toBe(200);
+    expect((await put([row])).json()).toMatchObject({ applied: true, inserted: 1, errors: [] });
+  });
+
   it("operator routes refuse admins, members and API keys", async () => {
     const key = await api.app.inject({
       method: "POST",

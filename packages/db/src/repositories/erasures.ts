@@ -8,7 +8,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { Db, DbTx } from "../client.ts";
 import { erasureKeyFromEnv } from "../env.ts";
-import { lockOrgImports } from "./member-import.ts";
+import { lockOrgImports } from "./import-stage.ts";
 import { normaliseEmail } from "./organizations.ts";
 
 export type TombstoneKind = "email" | "external_id";

@@ -148,6 +148,11 @@ export async function* stagedChunks<T>(tx: DbTx, table: string, select: string, 
   }
 }
 
+/** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
+export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
+}
+
 export interface RowRefusal {
   /** Where the sender will look for the row: its index in a JSON array, its line in a file. */
   position: number;

@@ -6,6 +6,7 @@
 // however many members a file holds; repeats are found set-based across the whole file first.
 import type { Db, DbTx } from "../client.ts";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums.ts";
+import { findTombstonedRows } from "./erasures.ts";
 import { notRefused, type Refusals, type RowRefusal, type StageColumn, stagedChunks } from "./import-stage.ts";
 
 export interface MemberImportRow {
@@ -80,11 +81,6 @@ export async function importTransaction<T>(db: Db, rollback: (result: T) => bool
   }
 }
 
-/** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
-export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;
-}
-
 /** Members planned and written per round trip: a chunk's lookups are a few `IN` lists of this size. */
 const MEMBER_CHUNK = 2_000;
 
@@ -110,7 +106,22 @@ export async function applyMembers(
   const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 };
   const select = `external_id AS "externalId", name, email, joined_at AS "joinedAt", status, left_at AS "leftAt", role`;
   for await (const chunk of stagedChunks<MemberImportRow & { position: number }>(tx, table, select, MEMBER_CHUNK, notRefused(refusals))) {
-    const { plans, errors } = await planMembers(tx, orgId, chunk, options.byKey ?? false);
+    // A person erased on request is not re-created by a later import until an operator lifts the erasure.
+    const erased = await findTombstonedRows(tx, orgId, chunk);
+    const erasedAt = new Set(erased.map((e) => e.index));
+    await refusals.add(
+      erased.map(({ index, kind }) => ({
+        position: (chunk[index] as { position: number }).position,
+        field: kind === "email" ? "email" : "externalId",
+        message: "belongs to a person erased on request; an operator must lift the erasure before they can be imported again",
+      })),
+    );
+    const { plans, errors } = await planMembers(
+      tx,
+      orgId,
+      chunk.filter((_, i) => !erasedAt.has(i)),
+      options.byKey ?? false,
+    );
     await refusals.add(errors);
     const done = await applyPlans(tx, orgId, plans);
     counts.inserted += done.inserted;
