@@ -107,7 +107,7 @@ describe("streamed import", () => {
     const report = res.json();
     expect(report).toMatchObject({ rows: 10_050, refused: 10_050, errorsTruncated: true });
     // Each row has two errors (not ISO, so not a date in range either): 10,000 rows' worth are listed.
-    const lines = new Set(report.errors.map((e: { line: number }) => e.line));
+    const lines = new Set<number>(report.errors.map((e: { line: number }) => e.line));
     expect(lines.size).toBe(10_000);
     expect(Math.max(...lines)).toBe(10_000);
   });
