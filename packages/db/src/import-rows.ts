@@ -253,6 +253,8 @@ function firstRows(a: RowRefusal[], b: RowRefusal[], limit: number): RowRefusal[
  */
 export async function applyStaged(tx: DbTx, orgId: string, staged: StagedImport, options: ApplyOptions): Promise<ImportReport> {
   await lockOrgImports(tx, orgId);
+  // Memory for the set-based checks' sorts and hashes over a large file, for this transaction only.
+  await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
   const refusals = await Refusals.create(tx, staged.stage.table);
   const counts = await IMPORT_KINDS[staged.kind].apply(tx, orgId, staged.stage.table, refusals, {
     ...options,

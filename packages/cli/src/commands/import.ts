@@ -40,6 +40,9 @@ interface FileReport {
   applied: boolean;
   errors: { line: number; field: string; message: string }[];
   errorsTruncated: boolean;
+  /** Reading, validating and staging the file; then checking and writing it in the database. */
+  readSeconds: number;
+  writeSeconds: number;
   seconds: number;
 }
 
@@ -135,6 +138,8 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
       applied: r.applied && !dryRun,
       errors: r.errors.map(({ position, field, message }) => ({ line: position, field, message })),
       errorsTruncated: r.errorsTruncated,
+      readSeconds: Math.round(f.ms / 100) / 10,
+      writeSeconds: Math.round(ms / 100) / 10,
       seconds: Math.round((f.ms + ms) / 100) / 10,
     });
     const apply = async (tx: Parameters<typeof applyStaged>[0], f: (typeof staged)[number]) => {

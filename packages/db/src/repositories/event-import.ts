@@ -49,7 +49,7 @@ export async function applyEvents(
   refusals: Refusals,
   options: ApplyOptions & { refusedBefore: number },
 ): Promise<ImportCounts> {
-  await refusals.addQuery(repeatsSql(table, "external_id", "externalId", "repeats an earlier row's key"));
+  await refusals.addQuery(repeatsSql(table, ["external_id"], "externalId", "repeats an earlier row's key"));
   if (await stopsHere(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
   return upsertCounts(
     tx,
@@ -72,7 +72,27 @@ export async function applyAttendance(
   refusals: Refusals,
   options: ApplyOptions & { refusedBefore: number },
 ): Promise<ImportCounts> {
-  await refusals.addQuery(repeatsSql(table, "event_external_id, member_external_id", "memberExternalId", "repeats an earlier row's key"));
+  // Every statement here is set-based over the whole file. Just after a large import the planner's statistics
+  // undercount the organisation's members and events, and it would probe an index a million times instead of
+  // hashing: nested loops are off while the attendance is checked and written.
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  try {
+    return await checkAndWriteAttendance(tx, orgId, table, refusals, options);
+  } finally {
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+  }
+}
+
+async function checkAndWriteAttendance(
+  tx: DbTx,
+  orgId: string,
+  table: string,
+  refusals: Refusals,
+  options: ApplyOptions & { refusedBefore: number },
+): Promise<ImportCounts> {
+  await refusals.addQuery(
+    repeatsSql(table, ["event_external_id", "member_external_id"], "memberExternalId", "repeats an earlier row's key"),
+  );
   await refusals.addQuery(
     `SELECT s.position, 'eventExternalId', 'no event of this organisation has this external id' FROM "${table}" s
      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.org_id = $1::uuid AND e.external_id = s.event_external_id)`,
@@ -88,12 +108,18 @@ export async function applyAttendance(
     tx,
     table,
     refusals,
+    // Rows already stored as they are never reach the insert: one set-based join finds them, where ON CONFLICT
+    // alone would probe the unique index once per row. Ordered by the unique key, so its index is filled in order.
     `INSERT INTO registrations (event_id, user_id, status, registered_at, checked_in_at)
      SELECT e.id, m.user_id, s.status::"RegistrationStatus", s.registered_at, s.checked_in_at
      FROM "${table}" s
      JOIN events e ON e.org_id = $1::uuid AND e.external_id = s.event_external_id
      JOIN memberships m ON m.org_id = $1::uuid AND m.external_id = s.member_external_id
+     LEFT JOIN registrations old ON old.event_id = e.id AND old.user_id = m.user_id
      WHERE ${notRefused(refusals)}
+       AND (old.id IS NULL OR (old.status, old.registered_at, old.checked_in_at)
+         IS DISTINCT FROM (s.status::"RegistrationStatus", s.registered_at, s.checked_in_at))
+     ORDER BY e.id, m.user_id
      ON CONFLICT (event_id, user_id) DO UPDATE
        SET status = EXCLUDED.status, registered_at = EXCLUDED.registered_at, checked_in_at = EXCLUDED.checked_in_at
        WHERE (registrations.status, registrations.registered_at, registrations.checked_in_at)

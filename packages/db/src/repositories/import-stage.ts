@@ -160,8 +160,9 @@ export interface RowRefusal {
   message: string;
 }
 
-/** SQL that keeps the staged rows (alias `s`) no check has refused. */
-export const notRefused = (refusals: Refusals) => `NOT EXISTS (SELECT 1 FROM "${refusals.table}" r WHERE r.position = s.position)`;
+/** SQL that keeps the staged rows (alias `s`) no check has refused so far (nothing to filter when none was). */
+export const notRefused = (refusals: Refusals) =>
+  refusals.added === 0 ? "TRUE" : `NOT EXISTS (SELECT 1 FROM "${refusals.table}" r WHERE r.position = s.position)`;
 
 /**
  * The staged rows the import's checks refused, in a temporary table of the transaction: a file with a million
@@ -182,9 +183,17 @@ export class Refusals {
     return new Refusals(tx, table);
   }
 
+  /** Refusals added so far. */
+  added = 0;
+
   /** Adds the rows a query finds; it selects (position, field, message). */
   async addQuery(sql: string, ...params: unknown[]): Promise<void> {
-    await this.tx.$executeRawUnsafe(`INSERT INTO "${this.table}" (position, field, message) ${sql}`, ...params);
+    const n = await this.tx.$executeRawUnsafe(`INSERT INTO "${this.table}" (position, field, message) ${sql}`, ...params);
+    if (n > 0) {
+      this.added += n;
+      // Statistics for the anti-joins that follow (a temporary table has none until analysed).
+      await this.tx.$executeRawUnsafe(`ANALYZE "${this.table}"`);
+    }
   }
 
   async add(refusals: RowRefusal[]): Promise<void> {
