@@ -38,6 +38,23 @@ function readInput(file: string | undefined): string {
   }
 }
 
+/** One line for an unexpected failure, with what to do about the usual ones. */
+function describeFailure(err: unknown): string {
+  const message = String((err as Error)?.message ?? err);
+  if (/Database `.*` does not exist/.test(message))
+    return `${message.trim().split("\n").pop()}: run \`pnpm db:migrate\` to create and migrate it`;
+  if (/42P01|does not exist/.test(message) && /relation|table/i.test(message)) {
+    return "the database is missing tables: run `pnpm db:migrate` (or `npm run demo` once)";
+  }
+  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(message))
+    return `cannot reach a service (${message.trim().split("\n").pop()}): is DATABASE_URL or REDIS_URL right, and is it running?`;
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return `${lines[lines.length - 1] ?? "failed"} (DEBUG=1 for details)`;
+}
+
 /** process.exit() drops writes still pending on a pipe (they are asynchronous on macOS), so flush first. */
 function exitAfterFlush(code: number): void {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
@@ -144,7 +161,9 @@ main(process.argv.slice(2)).then(
       exitAfterFlush(2);
       return;
     }
-    console.error(err);
+    // Never a stack trace for what a user can fix; DEBUG=1 shows the whole error.
+    console.error(`engagement: ${describeFailure(err)}`);
+    if (process.env.DEBUG) console.error(err);
     exitAfterFlush(1);
   },
 );
