@@ -3,7 +3,7 @@
 // point where the sender will look.
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
+import { CsvError, parse } from "csv-parse";
 import { IMPORT_KINDS, type ImportKindName, type RawImportRow } from "./import-rows.ts";
 
 /** The input cannot be read as its format says (a missing column, an unclosed quote): nothing is imported. */
@@ -40,6 +40,8 @@ export async function* csvImportRows(kind: ImportKindName, input: Readable, name
         const present = record.map((c) => c.trim());
         const missing = required.filter((c) => !present.includes(c));
         const unknown = present.filter((c) => !(c in columns));
+        const twice = present.filter((c, i) => present.indexOf(c) !== i);
+        if (twice.length) throw new ImportFormatError(`${name}: column(s) ${[...new Set(twice)].join(", ")} appear more than once`);
         if (missing.length || unknown.length) {
           const parts = [
             missing.length ? `missing column(s) ${missing.join(", ")}` : "",
@@ -60,8 +62,7 @@ export async function* csvImportRows(kind: ImportKindName, input: Readable, name
     }
   } catch (err) {
     // A malformed CSV (an unclosed quote): csv-parse's message names the line.
-    const e = err as { code?: string; message: string };
-    if (e.code?.startsWith("CSV_")) throw new ImportFormatError(`${name}: ${e.message}`);
+    if (err instanceof CsvError) throw new ImportFormatError(`${name}: ${err.message}`);
     throw err;
   }
   if (!fields) throw new ImportFormatError(`${name}: the file is empty (expected the header ${csvHeader(kind)})`);
@@ -73,9 +74,11 @@ export async function* ndjsonImportRows(input: Readable): AsyncGenerator<RawImpo
   let line = 0;
   for await (const text of lines) {
     line++;
-    if (text.trim() === "") continue;
+    // A UTF-8 BOM before the first line, as some editors save it (CSV takes one too).
+    const json = line === 1 ? text.replace(/^\uFEFF/, "") : text;
+    if (json.trim() === "") continue;
     try {
-      yield { position: line, value: JSON.parse(text) };
+      yield { position: line, value: JSON.parse(json) };
     } catch {
       yield { position: line, value: undefined, refusal: "not a JSON value" };
     }

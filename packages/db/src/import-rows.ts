@@ -103,7 +103,11 @@ interface ImportKind<S extends z.ZodType> {
 }
 
 const importKind = <S extends z.ZodType>(k: ImportKind<S>) => k as unknown as ImportKind<z.ZodType>;
-const when = (v: string | null | undefined) => v ?? null;
+/**
+ * A timestamp as staged: through Date, so the value checked (endsAt not before startsAt, in milliseconds) is the
+ * value stored, and an offset ISO allows but PostgreSQL refuses (+16:00) arrives as UTC.
+ */
+const when = (v: string | null | undefined) => (v ? new Date(v) : null);
 
 /** The three kinds, in the order a full load must run: attendance names the members and events by their ids. */
 export const IMPORT_KINDS = {
@@ -122,7 +126,7 @@ export const IMPORT_KINDS = {
       required: ["external_id", "name", "email", "joined_at"],
     },
     stage: MEMBER_STAGE_COLUMNS,
-    values: (r) => [r.externalId, r.name, normaliseEmail(r.email), r.joinedAt, r.status, when(r.leftAt), r.role],
+    values: (r) => [r.externalId, r.name, normaliseEmail(r.email), when(r.joinedAt), r.status, when(r.leftAt), r.role],
     apply: applyMembers,
   }),
   events: importKind({
@@ -132,7 +136,7 @@ export const IMPORT_KINDS = {
       required: ["external_id", "title", "starts_at", "ends_at"],
     },
     stage: EVENT_STAGE_COLUMNS,
-    values: (r) => [r.externalId, r.title, r.startsAt, r.endsAt, when(r.cancelledAt)],
+    values: (r) => [r.externalId, r.title, when(r.startsAt), when(r.endsAt), when(r.cancelledAt)],
     apply: applyEvents,
   }),
   attendance: importKind({
@@ -148,7 +152,7 @@ export const IMPORT_KINDS = {
       required: ["event_external_id", "member_external_id", "status", "registered_at"],
     },
     stage: ATTENDANCE_STAGE_COLUMNS,
-    values: (r) => [r.eventExternalId, r.memberExternalId, r.status, r.registeredAt, when(r.checkedInAt)],
+    values: (r) => [r.eventExternalId, r.memberExternalId, r.status, when(r.registeredAt), when(r.checkedInAt)],
     apply: applyAttendance,
   }),
 };

@@ -75,12 +75,11 @@ export async function applyAttendance(
   // Every statement here is set-based over the whole file. Just after a large import the planner's statistics
   // undercount the organisation's members and events, and it would probe an index a million times instead of
   // hashing: nested loops are off while the attendance is checked and written.
+  // Not in a finally: after an error the transaction is aborted, and the setting ends with it anyway.
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
-  try {
-    return await checkAndWriteAttendance(tx, orgId, table, refusals, options);
-  } finally {
-    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
-  }
+  const counts = await checkAndWriteAttendance(tx, orgId, table, refusals, options);
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+  return counts;
 }
 
 async function checkAndWriteAttendance(

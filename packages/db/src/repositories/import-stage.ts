@@ -76,9 +76,15 @@ export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> 
   const names = ["position", ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");
   const copy = conn.query(copyFrom(`COPY "${table}" (${names}) FROM STDIN`));
   // The COPY's outcome: rejects as soon as the server refuses a row, so write() fails fast.
+  let failed = false;
   const done = new Promise<void>((resolve, reject) => {
     copy.once("finish", resolve);
-    copy.once("error", reject);
+    // A listener for good: a later error (the stream destroyed after the server refused the COPY) must not be an
+    // unhandled 'error' event, which would end the process.
+    copy.on("error", (err) => {
+      failed = true;
+      reject(err);
+    });
   });
   done.catch(() => {});
   let buffer = "";
@@ -115,7 +121,7 @@ export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> 
     async drop() {
       if (dropped) return;
       dropped = true;
-      if (!finished) {
+      if (!finished && !failed) {
         // An abandoned COPY (the input failed to parse): end it with an error, which rolls the COPY back.
         copy.destroy(new Error("import abandoned"));
         await done.catch(() => {});

@@ -105,7 +105,7 @@ export async function applyMembers(
   orgId: string,
   table: string,
   refusals: Refusals,
-  options: ApplyOptions,
+  options: ApplyOptions & { refusedBefore: number },
 ): Promise<ImportCounts> {
   await refusals.addQuery(repeatsSql(table, ["external_id"], "externalId", "repeats an earlier row's external id"));
   // A row already refused for its id is not refused twice for its email.
@@ -130,6 +130,9 @@ export async function applyMembers(
       options.byKey ?? false,
     );
     await refusals.add(errors);
+    // Without partial, a refused row means nothing is written: the rest is planned only to list every refusal, so a
+    // dry run of several files never shows later files members the real import would not write.
+    if (!options.partial && options.refusedBefore + refusals.added > 0) continue;
     const done = await applyPlans(tx, orgId, plans);
     counts.inserted += done.inserted;
     counts.updated += done.updated;
