@@ -1,6 +1,6 @@
 // Streamed imports: NDJSON and CSV bodies of any length, read row by row into the staging table; errors by line,
 // all or nothing unless partial, the same checks as the JSON route.
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bearer, seedOrg, startTestApi, type TestApi } from "../../test/harness.ts";
 
@@ -110,6 +110,25 @@ describe("streamed import", () => {
     const lines = new Set<number>(report.errors.map((e: { line: number }) => e.line));
     expect(lines.size).toBe(10_000);
     expect(Math.max(...lines)).toBe(10_000);
+  });
+
+  it("a line longer than 1 MB is a 413; a third streamed import at once is a 503 with Retry-After, and the two go on", async () => {
+    const long = await send("members", "application/x-ndjson", `{"name":"${"x".repeat(1024 * 1024 + 10)}"}\n`);
+    expect(long.statusCode).toBe(413);
+    expect(long.json().message).toContain("a line is longer than 1 MB");
+
+    const bodies = [new PassThrough(), new PassThrough()];
+    const running = bodies.map((b) => send("members", "application/x-ndjson", b));
+    // Both have started (each holds its staging connection) once their first row is read.
+    for (const b of bodies) b.write(`${JSON.stringify(member(50_000))}\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await send("members", "application/x-ndjson", `${JSON.stringify(member(50_001))}\n`);
+    expect(third.statusCode).toBe(503);
+    expect(third.headers["retry-after"]).toBe("30");
+    for (const b of bodies) b.end();
+    const done = await Promise.all(running);
+    expect(done.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect((await send("members", "application/x-ndjson", `${JSON.stringify(member(50_001))}\n`)).statusCode).toBe(200);
   });
 
   it("refuses a CSV without the kind's columns (400), another content type (415), and a read-only key", async () => {

@@ -3,7 +3,7 @@
 // against what is stored and writes them in one transaction: all or nothing, unless ?partial=true applies the good
 // rows. JSON arrays of up to 10,000 rows go to /v1/orgs/:orgId/<kind>; larger loads stream NDJSON or CSV bodies to
 // /v1/orgs/:orgId/<kind>/bulk, read row by row into the staging table, never held in memory.
-import { type Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import {
   csvHeader,
   csvImportRows,
@@ -59,18 +59,59 @@ const StreamReport = z.object({
   run: ImportReport.shape.run,
 });
 
-/** Counts a body's bytes as it passes and stops it past the limit, so a streamed body is bounded too. */
-function bounded(body: Readable, limit: number): Readable {
-  let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, next) {
+/** What one streamed body may cost: its size, its longest line, how long it may go silent. */
+export const STREAM_LIMITS = {
+  maxBytes: MAX_STREAM_BYTES,
+  /** A row is a line (CSV quoted newlines aside): one line of hundreds of MB would be held whole by the parser. */
+  maxLineBytes: 1024 * 1024,
+  /** A body that sends nothing for this long is abandoned: it holds a database connection while it waits. */
+  idleMs: 30_000,
+  /** Streamed imports at once per API process; each holds two database connections while it runs. */
+  concurrent: 2,
+};
+
+/**
+ * The body as a stream that counts as it is read: past the size or line limit, or silent too long, it fails with a
+ * 4xx the import reports, so a streamed body is bounded however the sender behaves. Nothing is read until the
+ * import reads (a Transform piped at once would fail before anyone listens, and an unheard 'error' ends the process).
+ */
+function bounded(body: Readable, limits: typeof STREAM_LIMITS): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let bytes = 0;
+    let sinceNewline = 0;
+    // Stopped early by a limit, the rest of the body is left unread, and Node closes the connection once the
+    // answer is sent (destroying the request here would close it before the answer).
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ApiError(408, "request_timeout", `the body sent nothing for ${limits.idleMs / 1000} s`)),
+          limits.idleMs,
+        );
+      });
+      const next = await Promise.race([source.next(), silent]).finally(() => clearTimeout(timer));
+      if (next.done) return;
+      const chunk = next.value;
       bytes += chunk.length;
-      if (bytes > limit) next(new ApiError(413, "payload_too_large", `the body is larger than ${limit / 1024 / 1024} MB`));
-      else next(null, chunk);
-    },
-  });
-  body.once("error", (err) => counter.destroy(err));
-  return body.pipe(counter);
+      if (bytes > limits.maxBytes)
+        throw new ApiError(413, "payload_too_large", `the body is larger than ${limits.maxBytes / 1024 / 1024} MB`);
+      // The longest line so far: the run carried over from the last chunk, then each line of this one.
+      let longest = 0;
+      let start = 0;
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) {
+        longest = Math.max(longest, sinceNewline + at - start);
+        sinceNewline = 0;
+        start = at + 1;
+      }
+      sinceNewline += chunk.length - start;
+      if (Math.max(longest, sinceNewline) > limits.maxLineBytes) {
+        throw new ApiError(413, "payload_too_large", `a line is longer than ${limits.maxLineBytes / 1024 / 1024} MB`);
+      }
+      yield chunk;
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
 
 /** The routes, one per kind: the path is the kind's name. */
@@ -80,7 +121,8 @@ const KINDS: { kind: ImportKindName; what: string }[] = [
   { kind: "attendance", what: "attendance by (event external id, member external id); an unknown event or member is a row error" },
 ];
 
-export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
+export function importRoutes(deps: ApiDeps, access: AccessHooks, limits = STREAM_LIMITS): FastifyPluginAsyncZod {
+  let streaming = 0;
   // One run per organisation: when one is already queued or running, the caller is told which it is.
   const recompute = (orgId: string) =>
     enqueueOrgRun(deps.db, deps.queues, { orgId, trigger: "manual" }).then((r) => ({
@@ -157,7 +199,7 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
               partial: z.enum(["true", "false"]).default("false").describe("true: apply the good rows, report the bad"),
               recompute: z.enum(["true", "false"]).default("false").describe("true: start a run of the organisation once the rows are in"),
             }),
-            response: { 200: StreamReport, 422: StreamReport, ...errorResponses(400, 401, 403, 404) },
+            response: { 200: StreamReport, 422: StreamReport, ...errorResponses(400, 401, 403, 404, 503) },
           },
         },
         async (req, reply) => {
@@ -165,7 +207,14 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
           if (type !== STREAM_TYPES.ndjson && type !== STREAM_TYPES.csv) {
             throw new ApiError(415, "unsupported_media_type", `send ${STREAM_TYPES.ndjson} or ${STREAM_TYPES.csv} to this route`);
           }
-          const body = bounded(req.body as Readable, MAX_STREAM_BYTES);
+          // Each streamed import holds two database connections while it runs: past the cap, come back later
+          // rather than wait for (or starve) the pool every other request needs.
+          if (streaming >= limits.concurrent) {
+            reply.header("retry-after", "30");
+            throw new ApiError(503, "busy", `${limits.concurrent} streamed imports are running; retry in 30 s`);
+          }
+          streaming++;
+          const body = bounded(req.body as Readable, limits);
           const rows = type === STREAM_TYPES.csv ? csvImportRows(k.kind, body, "body") : ndjsonImportRows(body);
           let report: DbImportReport;
           try {
@@ -177,6 +226,8 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginA
             // A body that is not the CSV it says (a missing column, an unclosed quote): nothing was written.
             if (err instanceof ImportFormatError) throw badRequest([{ field: "body", message: err.message }]);
             throw err;
+          } finally {
+            streaming--;
           }
           req.log.info(
             {

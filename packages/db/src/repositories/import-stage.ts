@@ -122,8 +122,10 @@ export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> 
       if (dropped) return;
       dropped = true;
       if (!finished && !failed) {
-        // An abandoned COPY (the input failed to parse): end it with an error, which rolls the COPY back.
-        copy.destroy(new Error("import abandoned"));
+        // An abandoned COPY (the input failed to parse): end it normally, then drop the table with what it got.
+        // Destroying the stream instead can leave the connection in COPY mode when no row was sent yet, and the
+        // DROP below would wait for ever.
+        copy.end();
         await done.catch(() => {});
       }
       // After finish() the COPY's connection is back in the pool: drop on whichever connection the pool gives.
