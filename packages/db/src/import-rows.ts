@@ -103,11 +103,15 @@ interface ImportKind<S extends z.ZodType> {
 }
 
 const importKind = <S extends z.ZodType>(k: ImportKind<S>) => k as unknown as ImportKind<z.ZodType>;
+/** Timestamps PostgreSQL would store differently from what was checked: finer than milliseconds, or an offset it refuses. */
+const NOT_AS_CHECKED = /\.\d{4}|[+-](?:1[6-9]|[2-9]\d):?\d\d$/;
+
 /**
- * A timestamp as staged: through Date, so the value checked (endsAt not before startsAt, in milliseconds) is the
- * value stored, and an offset ISO allows but PostgreSQL refuses (+16:00) arrives as UTC.
+ * A timestamp as staged. Through Date when PostgreSQL would store it differently from the milliseconds checked
+ * (endsAt not before startsAt) or refuse its offset (+16:00, which ISO allows); otherwise as sent, which
+ * PostgreSQL reads as the same instant, sparing a million rows two Date objects each.
  */
-const when = (v: string | null | undefined) => (v ? new Date(v) : null);
+const when = (v: string | null | undefined) => (v ? (NOT_AS_CHECKED.test(v) ? new Date(v).toISOString() : v) : null);
 
 /** The three kinds, in the order a full load must run: attendance names the members and events by their ids. */
 export const IMPORT_KINDS = {
