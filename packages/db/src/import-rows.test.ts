@@ -2,8 +2,10 @@
 // the real run, and input formats that are the sender's mistake (a 4xx, never a crash).
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { driverConnection } from "./client.ts";
 import { csvImportRows, ImportFormatError, ndjsonImportRows } from "./import-formats.ts";
 import { applyStaged, stageImport, validateAndImport } from "./import-rows.ts";
+import { erasureKey, tombstoneHash } from "./repositories/erasures.ts";
 import { importTransaction } from "./repositories/member-import.ts";
 import { buildOrg, createTestDatabase, type TestDatabase } from "./testing/index.ts";
 
@@ -93,5 +95,43 @@ describe("import rows", () => {
     const rows = [];
     for await (const r of ndjsonImportRows(Readable.from(['\uFEFF{"a":1}\n']))) rows.push(r);
     expect(rows).toEqual([{ position: 1, value: { a: 1 } }]);
+  });
+});
+
+describe("an erasure racing an import", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase("import_race");
+  });
+  afterAll(async () => t.drop());
+
+  it("an import that plans around a person being erased elsewhere waits, then refuses them instead of failing", async () => {
+    const [a, b] = [await buildOrg(t.db), await buildOrg(t.db)];
+    const email = "racing.person@example.org";
+    const person = { externalId: "R-1", name: "Racing Person", email, joinedAt: "2026-01-01T00:00:00Z" };
+    expect(await validateAndImport(t.db, "members", a.id, [{ position: 0, value: person }], { partial: false })).toMatchObject({
+      inserted: 1,
+    });
+    const user = await t.db.user.findUniqueOrThrow({ where: { email } });
+    const key = await erasureKey(t.db);
+    // The erasure's effect, held open in its own transaction: the person deleted, the tombstone written, not yet committed.
+    const eraser = await driverConnection(t.db);
+    await eraser.query("BEGIN");
+    await eraser.query("DELETE FROM users WHERE id = $1", [user.id]);
+    const erasure = await eraser.query<{ id: string }>("INSERT INTO erasures (org_id, actor_id) VALUES (NULL, NULL) RETURNING id");
+    await eraser.query("INSERT INTO erasure_tombstones (erasure_id, org_id, kind, hash) VALUES ($1, NULL, 'email', $2)", [
+      erasure.rows[0]?.id,
+      tombstoneHash(key, "email", null, email),
+    ]);
+    // Organisation B imports the same person meanwhile; it must wait for the erasure, not plan with the old user.
+    const importing = validateAndImport(t.db, "members", b.id, [{ position: 0, value: { ...person, externalId: "B-1" } }], {
+      partial: true,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await eraser.query("COMMIT");
+    eraser.release();
+    const report = await importing;
+    expect(report).toMatchObject({ applied: true, inserted: 0, refused: 1, errors: [{ position: 0, field: "email" }] });
+    expect(await t.db.user.count({ where: { email } })).toBe(0);
   });
 });

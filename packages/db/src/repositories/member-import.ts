@@ -113,6 +113,11 @@ export async function applyMembers(
   const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 };
   const select = `external_id AS "externalId", name, email, joined_at AS "joinedAt", status, left_at AS "leftAt", role`;
   for await (const chunk of stagedChunks<MemberImportRow & { position: number }>(tx, table, select, MEMBER_CHUNK, notRefused(refusals))) {
+    // The people this chunk may attach a membership to are locked first (FOR KEY SHARE: an erasure deleting one
+    // waits for this import; one that deleted first has committed its tombstones before the lock is granted), and
+    // only then are tombstones checked: an erasure in another organisation can neither fail the insert nor slip
+    // the erased person back in.
+    await tx.$queryRaw`SELECT 1 FROM users WHERE email = ANY(${chunk.map((r) => r.email)}::text[]) FOR KEY SHARE`;
     // A person erased on request is not re-created by a later import until an operator lifts the erasure.
     const erased = await findTombstonedRows(tx, orgId, chunk);
     const erasedAt = new Set(erased.map((e) => e.index));
