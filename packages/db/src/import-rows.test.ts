@@ -6,7 +6,7 @@ import { driverConnection } from "./client.ts";
 import { csvImportRows, ImportFormatError, ndjsonImportRows } from "./import-formats.ts";
 import { applyStaged, stageImport, validateAndImport } from "./import-rows.ts";
 import { erasureKey, tombstoneHash } from "./repositories/erasures.ts";
-import { importTransaction } from "./repositories/member-import.ts";
+import { importTransaction } from "./repositories/import-stage.ts";
 import { buildOrg, createTestDatabase, type TestDatabase } from "./testing/index.ts";
 
 describe("import rows", () => {

@@ -6,6 +6,10 @@ import { z } from "zod";
 import type { Db, DbTx } from "./client.ts";
 import { ATTENDANCE_STAGE_COLUMNS, applyAttendance, applyEvents, EVENT_STAGE_COLUMNS } from "./repositories/event-import.ts";
 import {
+  type ApplyOptions,
+  type ImportCounts,
+  importTransaction,
+  type KindApplyOptions,
   lockOrgImports,
   openStage,
   Refusals,
@@ -14,13 +18,7 @@ import {
   type StageColumn,
   type StageValue,
 } from "./repositories/import-stage.ts";
-import {
-  type ApplyOptions,
-  applyMembers,
-  type ImportCounts,
-  importTransaction,
-  MEMBER_STAGE_COLUMNS,
-} from "./repositories/member-import.ts";
+import { applyMembers, MEMBER_STAGE_COLUMNS } from "./repositories/member-import.ts";
 import { normaliseEmail } from "./repositories/organizations.ts";
 import { unstorableTextReason } from "./storable-text.ts";
 
@@ -93,13 +91,7 @@ interface ImportKind<S extends z.ZodType> {
   csv: { columns: Record<string, string>; required: string[] };
   stage: StageColumn[];
   values: (parsed: z.output<S>) => StageValue[];
-  apply: (
-    tx: DbTx,
-    orgId: string,
-    table: string,
-    refusals: Refusals,
-    options: ApplyOptions & { refusedBefore: number },
-  ) => Promise<ImportCounts>;
+  apply: (tx: DbTx, orgId: string, table: string, refusals: Refusals, options: KindApplyOptions) => Promise<ImportCounts>;
 }
 
 const importKind = <S extends z.ZodType>(k: ImportKind<S>) => k as unknown as ImportKind<z.ZodType>;

@@ -84,13 +84,16 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
   if (!values.org || !isUuid(values.org)) return usage("--org must be an organisation id (a UUID)");
   const files = KINDS.filter((k) => values[k]);
   if (files.length === 0) return usage("give at least one of --members, --events, --attendance");
+  // Each file's size, for the progress bar; a path that is not a file is a usage error before anything starts.
+  const sizes = new Map<ImportKindName, number>();
   for (const kind of files) {
     const path = values[kind] as string;
-    const readable = await stat(path).then(
-      (s) => s.isFile(),
-      () => false,
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : null),
+      () => null,
     );
-    if (!readable) return usage(`cannot read --${kind} ${path}`);
+    if (size === null) return usage(`cannot read --${kind} ${path}`);
+    sizes.set(kind, size);
   }
 
   // One connection streams a file's rows with COPY while another runs the transaction that applies them.
@@ -104,7 +107,7 @@ export async function importCommand(env: CliEnv, argv: string[]): Promise<number
     // command before anything is written, and memory stays flat however large the files are.
     for (const kind of files) {
       const path = values[kind] as string;
-      const size = (await stat(path)).size;
+      const size = sizes.get(kind) ?? 0;
       const started = Date.now();
       const input = createReadStream(path, { highWaterMark: 256 * 1024 });
       const progress = (rows: number, force = false) =>

@@ -2,8 +2,15 @@
 // change nothing. The rows arrive staged (see import-stage.ts); each check is one set-based query over the whole
 // file and the write is one upsert, so a million attendance rows take seconds, not one round trip per row.
 import type { DbTx } from "../client.ts";
-import { notRefused, type Refusals, type StageColumn } from "./import-stage.ts";
-import { type ApplyOptions, type ImportCounts, repeatsSql } from "./member-import.ts";
+import {
+  type ImportCounts,
+  type KindApplyOptions,
+  notRefused,
+  type Refusals,
+  repeatsSql,
+  type StageColumn,
+  stopsWriting,
+} from "./import-stage.ts";
 
 export const EVENT_STAGE_COLUMNS: StageColumn[] = [
   { name: "external_id", type: "text" },
@@ -37,20 +44,15 @@ async function upsertCounts(tx: DbTx, table: string, refusals: Refusals, upsert:
   return { inserted, updated, unchanged: considered - inserted - updated };
 }
 
-/** With refused rows and `partial` off nothing is written: the caller rolls back and reports. */
-async function stopsHere(refusals: Refusals, options: ApplyOptions & { refusedBefore: number }): Promise<boolean> {
-  return !options.partial && options.refusedBefore + (await refusals.rows()) > 0;
-}
-
 export async function applyEvents(
   tx: DbTx,
   orgId: string,
   table: string,
   refusals: Refusals,
-  options: ApplyOptions & { refusedBefore: number },
+  options: KindApplyOptions,
 ): Promise<ImportCounts> {
   await refusals.addQuery(repeatsSql(table, ["external_id"], "externalId", "repeats an earlier row's key"));
-  if (await stopsHere(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (stopsWriting(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
   return upsertCounts(
     tx,
     table,
@@ -70,7 +72,7 @@ export async function applyAttendance(
   orgId: string,
   table: string,
   refusals: Refusals,
-  options: ApplyOptions & { refusedBefore: number },
+  options: KindApplyOptions,
 ): Promise<ImportCounts> {
   // Every statement here is set-based over the whole file. Just after a large import the planner's statistics
   // undercount the organisation's members and events, and it would probe an index a million times instead of
@@ -87,7 +89,7 @@ async function checkAndWriteAttendance(
   orgId: string,
   table: string,
   refusals: Refusals,
-  options: ApplyOptions & { refusedBefore: number },
+  options: KindApplyOptions,
 ): Promise<ImportCounts> {
   await refusals.addQuery(
     repeatsSql(table, ["event_external_id", "member_external_id"], "memberExternalId", "repeats an earlier row's key"),
@@ -102,7 +104,7 @@ async function checkAndWriteAttendance(
      WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = $1::uuid AND m.external_id = s.member_external_id)`,
     orgId,
   );
-  if (await stopsHere(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (stopsWriting(refusals, options)) return { inserted: 0, updated: 0, unchanged: 0 };
   return upsertCounts(
     tx,
     table,

@@ -156,6 +156,75 @@ export async function* stagedChunks<T>(tx: DbTx, table: string, select: string, 
   }
 }
 
+export interface ImportCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** What an import's apply step is told: whether refused rows already stop it (all or nothing), and by whom. */
+export interface ApplyOptions {
+  /** Apply the good rows and report the bad; otherwise one bad row means nothing is written. */
+  partial: boolean;
+  /** An API key may not grant or remove the admin role. */
+  byKey?: boolean | undefined;
+}
+
+/** What each kind's apply step is told besides: how many rows the format check refused before it. */
+export interface KindApplyOptions extends ApplyOptions {
+  refusedBefore: number;
+}
+
+/** With a refused row and `partial` off nothing is written: the caller rolls back and reports. */
+export function stopsWriting(refusals: Refusals, options: KindApplyOptions): boolean {
+  return !options.partial && options.refusedBefore + refusals.added > 0;
+}
+
+/** Thrown to roll a transaction back, carrying what the import did (or would have done) in it. */
+class RolledBack<T> extends Error {
+  constructor(readonly result: T) {
+    super("rolled back");
+  }
+}
+
+/**
+ * Runs imports in one transaction and rolls it back when `rollback` says so: a dry run does everything, counts
+ * included, then rolls back, so what it reports is exactly what the real import would do at that moment (several
+ * files in one dry run see each other: attendance finds the members and events of the same run); an import that
+ * refused rows without `partial` rolls back what its good rows wrote.
+ */
+export async function importTransaction<T>(db: Db, rollback: (result: T) => boolean, work: (tx: DbTx) => Promise<T>): Promise<T> {
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        const result = await work(tx);
+        if (rollback(result)) throw new RolledBack(result);
+        return result;
+      },
+      // A million attendance rows are checked and written in one transaction.
+      { timeout: 15 * 60_000, maxWait: 60_000 },
+    );
+  } catch (err) {
+    if (err instanceof RolledBack) return err.result as T;
+    throw err;
+  }
+}
+
+/**
+ * Refuses staged rows repeating an earlier row's key (`keys`: column names); a row repeating an earlier row's
+ * `skipIfRepeated` column is left out (it was refused for that already). Grouped by hashing rather than sorted:
+ * over a million rows a sort of text keys takes seconds.
+ */
+export function repeatsSql(table: string, keys: string[], field: string, message: string, skipIfRepeated?: string): string {
+  const on = keys.map((k) => `d.${k} = s.${k}`).join(" AND ");
+  const skip = skipIfRepeated
+    ? ` AND NOT EXISTS (SELECT 1 FROM "${table}" o WHERE o.${skipIfRepeated} = s.${skipIfRepeated} AND o.position < s.position)`
+    : "";
+  return `SELECT s.position, '${field}', '${message.replace(/'/g, "''")}' FROM "${table}" s
+    JOIN (SELECT ${keys.join(", ")}, min(position) AS first FROM "${table}" GROUP BY ${keys.join(", ")} HAVING count(*) > 1) d
+      ON ${on} AND s.position > d.first${skip}`;
+}
+
 /** One import of an organisation at a time: concurrent ones would plan against the same rows and collide. */
 export async function lockOrgImports(tx: DbTx, orgId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('engagement-import:' || ${orgId}::uuid::text))`;

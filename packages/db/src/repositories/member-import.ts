@@ -4,10 +4,20 @@
 // (displayName), and a person who also belongs elsewhere keeps the email on record. The rows arrive staged (see
 // import-stage.ts) and are planned a chunk at a time inside the import's transaction, so memory stays flat
 // however many members a file holds; repeats are found set-based across the whole file first.
-import type { Db, DbTx } from "../client.ts";
+import type { DbTx } from "../client.ts";
 import type { MembershipRole, MembershipStatus } from "../generated/prisma/enums.ts";
 import { findTombstonedRows } from "./erasures.ts";
-import { notRefused, type Refusals, type RowRefusal, type StageColumn, stagedChunks } from "./import-stage.ts";
+import {
+  type ImportCounts,
+  type KindApplyOptions,
+  notRefused,
+  type Refusals,
+  type RowRefusal,
+  repeatsSql,
+  type StageColumn,
+  stagedChunks,
+  stopsWriting,
+} from "./import-stage.ts";
 
 export interface MemberImportRow {
   externalId: string;
@@ -19,20 +29,6 @@ export interface MemberImportRow {
   leftAt: Date | null;
   /** Omitted: a new member is a member, an existing one keeps their role (a sync never demotes an admin). */
   role?: MembershipRole | null | undefined;
-}
-
-export interface ImportCounts {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
-
-/** What an import's apply step is told: whether refused rows already stop it (all or nothing), and by whom. */
-export interface ApplyOptions {
-  /** Apply the good rows and report the bad; otherwise one bad row means nothing is written. */
-  partial: boolean;
-  /** An API key may not grant or remove the admin role. */
-  byKey?: boolean | undefined;
 }
 
 /** The staging table's columns for members, in the order their values are staged. */
@@ -51,53 +47,8 @@ type Plan =
   | { kind: "update"; row: MemberImportRow; membershipId: string; userId: string; userChanged: boolean }
   | { kind: "unchanged" };
 
-/** Thrown to roll a transaction back, carrying what the import did (or would have done) in it. */
-class RolledBack<T> extends Error {
-  constructor(readonly result: T) {
-    super("rolled back");
-  }
-}
-
-/**
- * Runs imports in one transaction and rolls it back when `rollback` says so: a dry run does everything, counts
- * included, then rolls back, so what it reports is exactly what the real import would do at that moment (several
- * files in one dry run see each other: attendance finds the members and events of the same run); an import that
- * refused rows without `partial` rolls back what its good rows wrote.
- */
-export async function importTransaction<T>(db: Db, rollback: (result: T) => boolean, work: (tx: DbTx) => Promise<T>): Promise<T> {
-  try {
-    return await db.$transaction(
-      async (tx) => {
-        const result = await work(tx);
-        if (rollback(result)) throw new RolledBack(result);
-        return result;
-      },
-      // A million attendance rows are checked and written in one transaction.
-      { timeout: 15 * 60_000, maxWait: 60_000 },
-    );
-  } catch (err) {
-    if (err instanceof RolledBack) return err.result as T;
-    throw err;
-  }
-}
-
 /** Members planned and written per round trip: a chunk's lookups are a few `IN` lists of this size. */
 const MEMBER_CHUNK = 2_000;
-
-/**
- * Refuses staged rows repeating an earlier row's key (`keys`: column names); a row repeating an earlier row's
- * `skipIfRepeated` column is left out (it was refused for that already). Grouped by hashing rather than sorted:
- * over a million rows a sort of text keys takes seconds.
- */
-export function repeatsSql(table: string, keys: string[], field: string, message: string, skipIfRepeated?: string): string {
-  const on = keys.map((k) => `d.${k} = s.${k}`).join(" AND ");
-  const skip = skipIfRepeated
-    ? ` AND NOT EXISTS (SELECT 1 FROM "${table}" o WHERE o.${skipIfRepeated} = s.${skipIfRepeated} AND o.position < s.position)`
-    : "";
-  return `SELECT s.position, '${field}', '${message.replace(/'/g, "''")}' FROM "${table}" s
-    JOIN (SELECT ${keys.join(", ")}, min(position) AS first FROM "${table}" GROUP BY ${keys.join(", ")} HAVING count(*) > 1) d
-      ON ${on} AND s.position > d.first${skip}`;
-}
 
 /** Checks and writes the staged members; refused rows go to `refusals`. */
 export async function applyMembers(
@@ -105,7 +56,7 @@ export async function applyMembers(
   orgId: string,
   table: string,
   refusals: Refusals,
-  options: ApplyOptions & { refusedBefore: number },
+  options: KindApplyOptions,
 ): Promise<ImportCounts> {
   await refusals.addQuery(repeatsSql(table, ["external_id"], "externalId", "repeats an earlier row's external id"));
   // A row already refused for its id is not refused twice for its email.
@@ -137,7 +88,7 @@ export async function applyMembers(
     await refusals.add(errors);
     // Without partial, a refused row means nothing is written: the rest is planned only to list every refusal, so a
     // dry run of several files never shows later files members the real import would not write.
-    if (!options.partial && options.refusedBefore + refusals.added > 0) continue;
+    if (stopsWriting(refusals, options)) continue;
     const done = await applyPlans(tx, orgId, plans);
     counts.inserted += done.inserted;
     counts.updated += done.updated;
