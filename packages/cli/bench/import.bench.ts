@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { applyMigrations, createDb, createOrganizationWithAdmin, dropDatabase, ensureDatabase, withDatabase } from "@engagement/db";
 import { TEST_SERVER_URL } from "@engagement/db/testing";
+import { childEnv } from "../src/env.ts";
 import { table } from "../src/format.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -94,7 +95,7 @@ async function runImport(args: string[], env: Record<string, string>, rssFile: s
   const child = spawn(
     process.execPath,
     ["--import", join(ROOT, "packages/cli/bench/record-rss.mjs"), "--import", "tsx", "packages/cli/src/main.ts", ...args],
-    { cwd: ROOT, env: { ...process.env, ...env, RECORD_RSS_FILE: rssFile }, stdio: ["ignore", "pipe", "inherit"] },
+    { cwd: ROOT, env: childEnv({ ...env, RECORD_RSS_FILE: rssFile }), stdio: ["ignore", "pipe", "inherit"] },
   );
   let stdout = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -12,3 +12,8 @@ export type CliEnv = ReturnType<typeof loadCliEnv>;
 export function childEnv(overrides: Record<string, string>): Record<string, string | undefined> {
   return { ...process.env, ...overrides };
 }
+
+/** DEBUG set: an unexpected failure prints the whole error, not only its one line. */
+export function debugErrors(source: Record<string, string | undefined> = process.env): boolean {
+  return Boolean(source.DEBUG);
+}

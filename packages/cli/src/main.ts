@@ -6,7 +6,7 @@ import { runClassifyCommand } from "./commands/classify.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { runCommand } from "./commands/run.ts";
 import { seedCommand } from "./commands/seed.ts";
-import { type CliEnv, loadCliEnv } from "./env.ts";
+import { type CliEnv, debugErrors, loadCliEnv } from "./env.ts";
 
 const USAGE = `usage: pnpm engagement <command> [options]
 
@@ -163,7 +163,7 @@ main(process.argv.slice(2)).then(
     }
     // Never a stack trace for what a user can fix; DEBUG=1 shows the whole error.
     console.error(`engagement: ${describeFailure(err)}`);
-    if (process.env.DEBUG) console.error(err);
+    if (debugErrors()) console.error(err);
     exitAfterFlush(1);
   },
 );

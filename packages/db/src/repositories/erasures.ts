@@ -39,7 +39,7 @@ const keys = new WeakMap<object, Promise<string>>();
  * erases or imports must see the same ERASURE_KEY (or none): under another key the tombstones match nothing, and
  * setting ERASURE_KEY later leaves the tombstones made before unmatched.
  */
-export function erasureKey(db: Db | DbTx, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export function erasureKey(db: Db | DbTx, env?: NodeJS.ProcessEnv): Promise<string> {
   const configured = erasureKeyFromEnv(env);
   if (configured) return Promise.resolve(configured);
   let key = keys.get(db);
@@ -120,7 +120,8 @@ interface MembershipRow {
 export async function erasePerson(
   db: Db,
   input: { userId: string; orgId?: string | null; actorId: string | null },
-  env: NodeJS.ProcessEnv = process.env,
+  // The environment is read in env.ts (process.env unless a test passes its own).
+  env?: NodeJS.ProcessEnv,
 ): Promise<ErasureResult> {
   const key = await erasureKey(db, env);
   const userId = input.userId.toLowerCase();
