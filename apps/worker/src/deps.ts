@@ -30,4 +30,8 @@ export interface WorkerSettings {
   classifyChunkConcurrency: number;
   maxRateLimited: number;
   skipRecentHours: number;
+  /** See LLM_MODE and LLM_BATCH_RUNS in env.ts. */
+  llmMode: "realtime" | "batch";
+  batchRuns: "scheduled" | "all";
+  batchPollMs: number;
 }

@@ -1,5 +1,6 @@
 // The worker's configuration: the only file of this app that reads process.env.
 import { classifierEnv, commonEnv, envTypes, parseEnv } from "@engagement/runtime";
+import { z } from "zod";
 
 export const workerEnvShape = {
   ...commonEnv,
@@ -18,6 +19,18 @@ export const workerEnvShape = {
   ORG_WORKER_CONCURRENCY: envTypes.positiveInt.default(2),
   /** How many 429/529 answers a classify job waits out (retry-after) before its remaining members get the rules. */
   CLASSIFY_MAX_RATE_LIMITED: envTypes.positiveInt.default(20),
+  /**
+   * realtime: classify jobs call the Messages API. batch: runs submit their judged members as provider Message
+   * Batches (half the price, answered within 24 hours), polled by delayed jobs; what a batch leaves unanswered
+   * goes through the real-time path.
+   */
+  LLM_MODE: z.enum(["realtime", "batch"]).default("realtime"),
+  /** In batch mode, which runs use batches: scheduled (nightly) runs only, or manual runs too. */
+  LLM_BATCH_RUNS: z.enum(["scheduled", "all"]).default("scheduled"),
+  /** How often a run's pending batches are polled. */
+  LLM_BATCH_POLL_MS: envTypes.positiveInt.default(60_000),
+  /** Calls to the Message Batches endpoints (create, retrieve, results) per minute across all workers. */
+  LLM_BATCH_API_MAX_REQUESTS: envTypes.positiveInt.default(50),
   /** Members computed more recently than this keep their level unless the run is forced. */
   SKIP_RECENT_HOURS: envTypes.positiveInt.default(24),
   /** BullMQ lock and stalled-job check; a crashed worker's jobs are taken over after about this long. */

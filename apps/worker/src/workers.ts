@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { processOrgRun } from "./org-run.processor.ts";
+import { processProviderBatch } from "./provider-batch.processor.ts";
 
 type ConsumedKind = Exclude<JobKind, "scheduler">;
 type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>) => Promise<unknown>;
@@ -15,6 +16,7 @@ type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>
 export const handlers: { [K in ConsumedKind]: Handler<K> } = {
   orgRun: processOrgRun,
   classify: processClassify,
+  providerBatch: processProviderBatch,
 };
 const CONSUMED = Object.keys(handlers) as ConsumedKind[];
 
@@ -58,6 +60,8 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     // No job limiter: the shared request budget paces each request (retries included) across every process,
     // which a limiter counting jobs of several requests could only approximate.
     classify: { concurrency: tuning.classifyConcurrency },
+    // Short steps (a poll, a submit, a collect) between long delays: two at a time per process is plenty.
+    providerBatch: { concurrency: 2 },
   };
   return CONSUMED.map((kind) => {
     const handler = handlers[kind] as Handler<typeof kind>;

@@ -25,6 +25,8 @@ export interface Pipeline {
   startWorkers(tuning?: Partial<WorkerTuning>): Worker[];
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
+  /** When each LLM request was let through by the budget, and when each 429/529 (with its retry-after) was seen. */
+  budgetEvents: { granted: number[]; refused: { at: number; retryAfterMs: number }[] };
   /** What the workers logged at warn level and above, parsed. */
   logLines(): { level: number; msg?: string; [key: string]: unknown }[];
 }
@@ -52,6 +54,7 @@ export async function createPipeline(
   const prefix = `{test-${label}-${randomBytes(4).toString("hex")}}`;
   const queues = createQueues(connection, prefix);
   const budget = createRequestBudget(connection, prefix, opts.budget?.max ?? 2000, opts.budget?.windowMs ?? 1000);
+  const budgetEvents: Pipeline["budgetEvents"] = { granted: [], refused: [] };
   const classifier = createClassifier({
     kind: "anthropic",
     apiKey: "test-key",
@@ -59,9 +62,15 @@ export async function createPipeline(
     timeoutMs: 5000,
     maxRetries: 0,
     membersPerRequest: opts.membersPerRequest ?? 5,
-    beforeRequest: (signal) => budget.acquire(signal),
+    beforeRequest: async (signal) => {
+      await budget.acquire(signal);
+      budgetEvents.granted.push(Date.now());
+    },
     // A lost observation (Redis briefly away) only paces less tightly; the 429 path still holds.
-    onRateLimits: (limits) => void budget.observe(limits).catch(() => undefined),
+    onRateLimits: (limits) => {
+      if (limits.retryAfterMs !== undefined) budgetEvents.refused.push({ at: Date.now(), retryAfterMs: limits.retryAfterMs });
+      void budget.observe(limits).catch(() => undefined);
+    },
   });
   const logged: string[] = [];
   const sink = new Writable({
@@ -76,7 +85,16 @@ export async function createPipeline(
     classifier,
     budget,
     logger: createLogger("worker-test", "warn", sink),
-    settings: { classifyChunkSize: 5, classifyChunkConcurrency: 3, maxRateLimited: 50, skipRecentHours: 24, ...opts.settings },
+    settings: {
+      classifyChunkSize: 5,
+      classifyChunkConcurrency: 3,
+      maxRateLimited: 50,
+      skipRecentHours: 24,
+      llmMode: "realtime",
+      batchRuns: "all",
+      batchPollMs: 200,
+      ...opts.settings,
+    },
   };
   const p: Pipeline = {
     t,
@@ -86,6 +104,7 @@ export async function createPipeline(
     queues,
     deps,
     workers: [],
+    budgetEvents,
     logLines: () => logged.flatMap((chunk) => chunk.split("\n").filter(Boolean)).map((line) => JSON.parse(line)),
     startWorkers(tuning = {}) {
       p.workers.push(...createWorkers(deps, connection, prefix, { ...FAST_TUNING, ...tuning }));

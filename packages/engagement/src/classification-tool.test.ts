@@ -1,5 +1,4 @@
 import { describe, expect, it } from "@jest/globals";
-import { z } from "zod";
 import { CLASSIFICATION_TOOL_INPUT_SCHEMA, CLASSIFICATION_TOOL_NAME, ClassificationItem, toStrictSchema } from "./classification-tool.ts";
 import { JUDGED_LEVELS } from "./levels.ts";
 

@@ -1,3 +1,4 @@
+import type { BatchJudge } from "./batch-judge.ts";
 import type { ClassificationResult } from "./classification-result.ts";
 import { LlmAbortedError } from "./errors.ts";
 import type { RubricThresholds } from "./rubric.ts";
@@ -25,6 +26,8 @@ export interface Classifier {
    * up to membersPerRequest per request; each answer is still checked on its own.
    */
   classifyMany(signals: readonly EngagementSignals[], options?: ClassifyOptions): Promise<ClassificationResult[]>;
+  /** Message Batches, when the classifier's provider offers them (the rules need none). */
+  readonly batches?: BatchJudge;
 }
 
 export function createRulesClassifier(thresholds?: Partial<RubricThresholds>): Classifier {

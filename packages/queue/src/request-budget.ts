@@ -55,6 +55,8 @@ export interface ProviderLimits {
   outputTokens?: { remaining: number; resetInMs: number };
   /** What that answer used: the estimate of what the next request will need. */
   used?: { inputTokens: number; outputTokens: number };
+  /** A refusal's retry-after: every process waits this long, from now. */
+  retryAfterMs?: number;
 }
 
 /** Weight of the newest answer in the running estimate of a request's tokens. */
@@ -80,16 +82,29 @@ export function createRequestBudget(redis: Redis, prefix: string, max: number, w
   const keys = [`${prefix}:llm-budget:requests`, `${prefix}:llm-budget:paused-until`, `${prefix}:llm-budget:stopped`] as const;
   // Per process: each worker estimates from the answers it saw, which is enough to tell "nearly out" from "plenty".
   const estimate = { inputTokens: 0, outputTokens: 0 };
+  // This process's own copy of the pause, set in the same tick a 429 is seen: the copy in Redis is one round trip
+  // away, and a call of this process granted meanwhile would otherwise start inside the announced window.
+  let localPausedUntil = 0;
   const pause = async (ms: number) => {
-    if (ms > 0) await redis.eval(PAUSE, 1, keys[1], Math.ceil(ms));
+    if (ms <= 0) return;
+    localPausedUntil = Math.max(localPausedUntil, Date.now() + ms);
+    await redis.eval(PAUSE, 1, keys[1], Math.ceil(ms));
   };
   return {
     async acquire(signal) {
       for (;;) {
         signal?.throwIfAborted();
+        if (localPausedUntil > Date.now()) {
+          await sleep(localPausedUntil - Date.now(), signal);
+          continue;
+        }
         const waitMs = Number(await redis.eval(ACQUIRE, 3, keys[0], keys[1], keys[2], windowMs, max, randomUUID()));
         if (waitMs < 0) throw new BudgetStoppedError((await redis.get(keys[2])) ?? "stopped");
-        if (waitMs === 0) return;
+        if (waitMs === 0) {
+          // Granted, but a 429 may have arrived here during the round trip: keep the slot and wait the pause out.
+          if (localPausedUntil > Date.now()) await sleep(localPausedUntil - Date.now(), signal);
+          return;
+        }
         await sleep(Math.min(waitMs, 1000), signal);
       }
     },
@@ -104,6 +119,7 @@ export function createRequestBudget(redis: Redis, prefix: string, max: number, w
         }
       }
       const short = [
+        limits.retryAfterMs ?? 0,
         limits.requests && limits.requests.remaining < 1 ? limits.requests.resetInMs : 0,
         limits.inputTokens && limits.inputTokens.remaining < estimate.inputTokens ? limits.inputTokens.resetInMs : 0,
         limits.outputTokens && limits.outputTokens.remaining < estimate.outputTokens ? limits.outputTokens.resetInMs : 0,

@@ -17,6 +17,8 @@ export interface MemberResult {
   model: string | null;
   fallbackReason: string | null;
   usage: { llmCalls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  /** Answered through a provider Message Batch (billed at the batch discount). */
+  viaBatch?: boolean;
 }
 
 /** A stable digest of what a result was computed from: the signals and who judged them. */
@@ -37,8 +39,8 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
         ${col((r) => inputsFingerprint(r.signals, r.model ?? r.source))}::text[], ${col((r) => r.model)}::text[],
         ${col((r) => r.fallbackReason)}::text[], ${col((r) => r.usage.llmCalls)}::int[], ${col((r) => r.usage.inputTokens)}::int[],
         ${col((r) => r.usage.outputTokens)}::int[], ${col((r) => r.usage.cacheReadTokens)}::int[],
-        ${col((r) => r.usage.cacheWriteTokens)}::int[]
-      ) AS t(user_id, level, source, admin, member, key_factors, signals, fingerprint, model, reason, llm_calls, inp, outp, cread, cwrite)
+        ${col((r) => r.usage.cacheWriteTokens)}::int[], ${col((r) => r.viaBatch ?? false)}::boolean[]
+      ) AS t(user_id, level, source, admin, member, key_factors, signals, fingerprint, model, reason, llm_calls, inp, outp, cread, cwrite, via_batch)
       -- A member erased while the job ran is skipped, not an error: the lock waits for an erasure in progress,
       -- after which the deleted user's row is no longer found.
       JOIN users u ON u.id = t.user_id
@@ -46,9 +48,9 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
     ),
     snap AS (
       INSERT INTO engagement_snapshots (user_id, org_id, run_id, level, source, signals, fallback_reason,
-                                        llm_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+                                        llm_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, via_batch)
       SELECT user_id, ${orgId}::uuid, ${runId}::uuid, level::"EngagementLevel", source::"EngagementSource", signals, reason,
-             llm_calls, inp, outp, cread, cwrite
+             llm_calls, inp, outp, cread, cwrite, via_batch
       FROM input
       ON CONFLICT (user_id, org_id, run_id) DO NOTHING
       RETURNING user_id
