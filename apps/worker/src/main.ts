@@ -24,8 +24,6 @@ const settings = {
 const workers = createWorkers({ db, queues, classifier, budget, logger, settings }, connection, prefix, {
   orgConcurrency: env.ORG_WORKER_CONCURRENCY,
   classifyConcurrency: env.CLASSIFY_WORKER_CONCURRENCY,
-  rateMaxRequests: env.LLM_RATE_MAX_REQUESTS,
-  rateWindowMs: env.LLM_RATE_WINDOW_MS,
   lockDurationMs: env.JOB_LOCK_MS,
   stalledIntervalMs: env.STALLED_INTERVAL_MS,
 });

@@ -32,15 +32,19 @@ export interface Pipeline {
 export const FAST_TUNING: WorkerTuning = {
   orgConcurrency: 2,
   classifyConcurrency: 4,
-  rateMaxRequests: 2000,
-  rateWindowMs: 1000,
   lockDurationMs: 5000,
   stalledIntervalMs: 2000,
 };
 
 export async function createPipeline(
   label: string,
-  opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings>; budget?: { max: number; windowMs: number } } = {},
+  opts: {
+    fake?: FakeAnthropicOptions;
+    settings?: Partial<WorkerSettings>;
+    budget?: { max: number; windowMs: number };
+    /** Judged members per request; 5 by default, the chunk size, so a chunk is one request. */
+    membersPerRequest?: number;
+  } = {},
 ): Promise<Pipeline> {
   const t = await createTestDatabase(label);
   const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
@@ -54,7 +58,10 @@ export async function createPipeline(
     baseURL: fake.url,
     timeoutMs: 5000,
     maxRetries: 0,
+    membersPerRequest: opts.membersPerRequest ?? 5,
     beforeRequest: (signal) => budget.acquire(signal),
+    // A lost observation (Redis briefly away) only paces less tightly; the 429 path still holds.
+    onRateLimits: (limits) => void budget.observe(limits).catch(() => undefined),
   });
   const logged: string[] = [];
   const sink = new Writable({

@@ -20,7 +20,7 @@ describe("a 429 storm from the provider", () => {
       budget: { max: CONFIGURED.rateMaxRequests, windowMs: CONFIGURED.rateWindowMs },
     });
     const [org] = await seedOrgs(p, 1, 60);
-    p.startWorkers({ classifyConcurrency: 4, ...CONFIGURED });
+    p.startWorkers({ classifyConcurrency: 4 });
     const { runId } = await runOrg(p, org!.org.id);
     [run] = (await waitForRuns(p, [runId], 120_000)) as [typeof run];
   }, 150_000);

@@ -2,8 +2,11 @@ export { type ApiErrorBody, type ApiErrorType, apiErrorBody, ERROR_STATUS } from
 export {
   CLASSIFICATION_TOOL,
   JudgeSignals,
+  MAX_MEMBERS_PER_REQUEST,
+  MULTI_CLASSIFICATION_TOOL,
   type PromptPayload,
   readClassificationPayload,
+  readMembersPayload,
 } from "./classification-prompt.ts";
 export { CONTENT_FAULTS, type ContentFault, FAULT_KINDS, type FaultKind } from "./faults.ts";
 export { assess, type Classification, classify, JUDGE_LEVELS, type JudgeLevel, keyFactors } from "./judge.ts";

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   durationMs?: number;
   /** The retry-after the answer carried (429s), in seconds. */
   retryAfterSeconds?: number;
+  /** Set on a Messages request that arrived while a retry-after announced earlier was still running. */
+  insideRetryAfter?: boolean;
 }
 
 export interface FakeAnthropicStats {
@@ -30,6 +32,11 @@ export interface FakeAnthropicStats {
   faulted: number;
   /** Requests whose client disconnected before the answer was sent. */
   disconnected: number;
+  /**
+   * Messages requests that arrived while a retry-after the fake had announced in a 429 was still running. The
+   * limit is the account's, so a 429 sent to one client holds for every client: a disciplined fleet keeps this 0.
+   */
+  insideRetryAfter: number;
   byStatus: Record<number, number>;
 }
 
@@ -50,17 +57,27 @@ const emptyStats = (): FakeAnthropicStats => ({
   rateLimited: 0,
   faulted: 0,
   disconnected: 0,
+  insideRetryAfter: 0,
   byStatus: {},
 });
+
+/** The requests a retry-after is about: the Messages endpoint, which the rate limits and faults answer. */
+const LIMITED_PATH = "/v1/messages";
 
 /** What the fake saw and said, kept for assertions; `reset()` empties it between tests. */
 export class Recorder {
   readonly requests: RecordedRequest[] = [];
   private counts = emptyStats();
+  /** When the latest-ending retry-after announced so far runs out (ms, server clock). */
+  private retryAfterUntil = 0;
 
   received(entry: RecordedRequest): void {
     this.requests.push(entry);
     this.counts.received++;
+    if (entry.path === LIMITED_PATH && entry.at < this.retryAfterUntil) {
+      entry.insideRetryAfter = true;
+      this.counts.insideRetryAfter++;
+    }
   }
 
   faulted(entry: RecordedRequest, kind: FaultKind): void {
@@ -74,6 +91,10 @@ export class Recorder {
     this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1;
     if (status === 429) this.counts.rateLimited++;
     else this.counts.answered++;
+    // The wait runs from when the client could read the answer, which is when it was sent.
+    if (entry.retryAfterSeconds !== undefined) {
+      this.retryAfterUntil = Math.max(this.retryAfterUntil, finishedAt + entry.retryAfterSeconds * 1000);
+    }
   }
 
   disconnected(): void {
@@ -97,5 +118,6 @@ export class Recorder {
     // Emptied in place: callers may hold the array from `fake.requests`.
     this.requests.length = 0;
     this.counts = emptyStats();
+    this.retryAfterUntil = 0;
   }
 }

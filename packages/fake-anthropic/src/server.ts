@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiErrorType, apiErrorBody, ERROR_STATUS, newId } from "./api-error.ts";
-import { type FaultKind, FaultSchedule, isContentFault } from "./faults.ts";
+import { type FaultKind, type FaultRates, FaultSchedule, isContentFault } from "./faults.ts";
 import { modelCapabilities } from "./models.ts";
 import { checkMessagesRequest } from "./protocol.ts";
 import { type RateLimitOptions, SlidingWindowLimiter } from "./rate-limit.ts";
@@ -28,6 +28,13 @@ export interface FakeAnthropicOptions {
   minCacheableTokens?: number;
   /** `retry-after` seconds sent by the "rate_limited" fault; default 1. */
   faultRetryAfterSeconds?: number;
+  /**
+   * A probability per request for each fault kind, e.g. `{rate_limited: 0.05, overloaded: 0.01}`, used when no
+   * queued fault or fault mode applies. Content faults among them also apply to each batch item.
+   */
+  faultRates?: FaultRates;
+  /** Seed of the random draws behind `faultRates`; the same seed gives the same faults to the same requests. Default 1. */
+  faultSeed?: number;
   /** Clock for the prompt cache TTL, the rate window and recorded times; lets a test skip ahead. */
   now?: () => number;
   /** Called after each response is sent (the CLI logs from it). */
@@ -49,7 +56,7 @@ export interface FakeAnthropic {
   fault(kind: FaultKind, times?: number): void;
   /** Applies `kind` to every request while the queue is empty, until set to null. */
   setFaultMode(kind: FaultKind | null): void;
-  /** Clears recorded requests, stats, faults, the rate window and the prompt cache. */
+  /** Clears recorded requests, stats, faults (restarting the rates' draws), the rate window and the prompt cache. */
   reset(): void;
   /** Closes the server, cutting off requests still waiting (a "slow" fault, latency). */
   stop(): Promise<void>;
@@ -72,7 +79,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 class FakeAnthropicServer implements FakeAnthropic {
   private readonly recorder = new Recorder();
-  private readonly faults = new FaultSchedule();
+  private readonly faults: FaultSchedule;
   private readonly cache: PromptCache;
   private readonly limiter: SlidingWindowLimiter | null;
   private readonly inFlight = new Set<AbortController>();
@@ -85,6 +92,7 @@ class FakeAnthropicServer implements FakeAnthropic {
     private readonly options: FakeAnthropicOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.faults = new FaultSchedule(options.faultRates, options.faultSeed);
     this.cache = new PromptCache(this.now, options.minCacheableTokens ?? ((model) => modelCapabilities(model)?.minCacheableTokens ?? 0));
     this.limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit, this.now) : null;
   }
