@@ -1,18 +1,14 @@
 // The fake Anthropic server's settings per benchmark mode, and the worker environment each mode runs with.
 //
-// PENDING (being added to packages/fake-anthropic and apps/worker while this bench was written): the fake's
-// `faultRates` / `faultSeed` (a share of requests answered 429 with retry-after), `batchProcessingMs` and
-// `stats().insideRetryAfter`, and the worker's LLM_MEMBERS_PER_REQUEST, LLM_FINGERPRINT, LLM_MODE and
-// LLM_BATCH_RUNS. Until they land, the fake ignores options it does not know and the worker ignores env it does
-// not read; the 5 % of 429s is then injected through the fake's existing fault queue (see injectFaults) and the
-// tables say which figures that affects. Everything that depends on them is in this file.
+// PENDING (being added while this bench was written): the fake's `batchProcessingMs` (Message Batches) and the
+// worker's LLM_FINGERPRINT, LLM_MODE and LLM_BATCH_RUNS. Until they land the fake ignores the option it does not
+// know and the worker ignores env it does not read; the tables then say so (mode c notes that no batch request
+// was seen). Everything that depends on them is in this file. `faultRates`, `stats().insideRetryAfter` and
+// LLM_MEMBERS_PER_REQUEST have landed and are used.
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
 import type { Mode } from "./night-args.ts";
 
 export const FAKE_KEY = "bench-key";
-
-/** Flip when packages/fake-anthropic has `faultRates` (then the fake draws the 429s itself). */
-const FAKE_HAS_FAULT_RATES = false;
 
 export interface FakeSettings {
   latencyMs: number;
@@ -29,29 +25,16 @@ export async function startFakeFor(mode: Mode | "week", s: FakeSettings, now?: (
     apiKey: FAKE_KEY,
     latencyMs: limited ? s.latencyMs : 0,
     ...(now ? { now } : {}),
-    // PENDING options: unknown to the fake of this build, passed through for the one that has them.
+    // PENDING option: unknown to the fake of this build, passed through for the one that has it.
     batchProcessingMs: s.batchProcessingMs,
     ...(limited
-      ? {
-          rateLimit: { requests: s.requestsPerMinute, windowMs: 60_000 },
-          ...(FAKE_HAS_FAULT_RATES ? { faultRates: { rate_limited: s.faultRate }, faultSeed: 1 } : {}),
-        }
+      ? { rateLimit: { requests: s.requestsPerMinute, windowMs: 60_000 }, faultRates: { rate_limited: s.faultRate }, faultSeed: 1 }
       : {}),
   };
-  // Interim stand-in for `faultRates`: after an answer, with probability faultRate, the next request gets the
-  // fake's scripted "rate_limited" fault (429 with retry-after). Seeded, so runs are comparable.
-  let fake: FakeAnthropic | null = null;
-  if (limited && !FAKE_HAS_FAULT_RATES && s.faultRate > 0) {
-    const chance = seededChance(1);
-    options.onResponse = (entry) => {
-      if (entry.status !== 429 && chance() < s.faultRate) fake?.fault("rate_limited");
-    };
-  }
-  fake = await startFakeAnthropic(options);
-  return fake;
+  return startFakeAnthropic(options);
 }
 
-/** xorshift32: a few lines of deterministic randomness, enough for fault draws and check-in outcomes. */
+/** xorshift32: a few lines of deterministic randomness, enough for the week's check-in outcomes. */
 export function seededChance(seed: number): () => number {
   let x = (seed * 0x9e3779b9) >>> 0 || 1;
   return () => {
@@ -80,7 +63,9 @@ export function workerEnvFor(mode: Mode | "week", requestsPerMinute: number): Re
     case "c":
       return { ...base, ...limited, LLM_MODE: "batch", LLM_BATCH_RUNS: "all" };
     case "k1":
-      return { ...base, ...limited, LLM_MODE: "realtime", LLM_MEMBERS_PER_REQUEST: "1", LLM_FINGERPRINT: "off" };
+      // Chunks of 10 (the default before several members per request): at K = 1 a chunk of the default 100 is
+      // 100 requests, two minutes at 50/min, and would write nothing inside the bench's window.
+      return { ...base, ...limited, LLM_MODE: "realtime", LLM_MEMBERS_PER_REQUEST: "1", LLM_FINGERPRINT: "off", CLASSIFY_CHUNK_SIZE: "10" };
     default:
       // The original design's loop runs in the bench process, not in a worker.
       return base;

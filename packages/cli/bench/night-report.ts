@@ -17,6 +17,8 @@ export interface ModeFigures {
   /** Members that needed the LLM in the whole night (facts decide the rest). */
   needLlm: number;
   judgedDone: number;
+  /** Members in the requests the fake answered (written or not yet). */
+  membersAnswered: number;
   requests: number;
   rateLimited: number;
   insideRetryAfter: number | null;
@@ -58,10 +60,11 @@ export function nightFigures(
   const share = u.membersTotal > 0 ? needLlm / u.membersTotal : 0;
   const requests = r.fake.answered;
   const notes: string[] = [];
-  if (!r.complete)
+  if (!r.complete) {
     notes.push(
-      `stopped after ${(r.wallMs / 1000).toFixed(0)} s with ${judgedDone} of ${needLlm} LLM members judged: the night's time, requests and cost are extrapolated`,
+      `stopped after ${(r.wallMs / 1000).toFixed(0)} s with ${r.last.done} of ${needLlm} LLM members answered (${judgedDone} written): the night's time, requests and cost are extrapolated`,
     );
+  }
   const inside = (r.fake as unknown as { insideRetryAfter?: number }).insideRetryAfter;
   return {
     mode,
@@ -72,13 +75,14 @@ export function nightFigures(
     membersTotal: u.membersTotal,
     needLlm,
     judgedDone,
+    membersAnswered: r.last.done,
     requests,
     rateLimited: r.fake.rateLimited,
     insideRetryAfter: typeof inside === "number" ? inside : null,
     achievedRpm: achieved(r, r.complete),
     limitRpm,
     tokensPerJudged: perMember(tokens, u.bySource.llm ?? 0),
-    requestsPer1000: judgedDone > 0 ? (requests / judgedDone) * share * 1000 : null,
+    requestsPer1000: r.last.done > 0 ? (requests / r.last.done) * share * 1000 : null,
     costPer1000: judgedDone > 0 ? (cost / judgedDone) * share * 1000 : null,
     batch,
     peakWorkerRssMb: r.peakWorkerRssMb,
@@ -95,14 +99,17 @@ export function originalFigures(r: OriginalResult, prices: Prices, limitRpm: num
     title: "baseline 1: the original design (sequential, one uncached request per member, 100 ms / 500 ms pauses)",
     complete: done >= r.membersTotal,
     measuredMs: r.wallMs,
-    nightMs: extrapolateFinishMs(r.early, r.last, r.membersTotal),
+    // From the start: the loop has no start-up, and at 50 requests/min a half window can fall entirely into one
+    // retry-after wait (50 requests in the first 30 s, then none), which a rate between two samples would miss.
+    nightMs: extrapolateFinishMs({ ms: 0, done: 0 }, r.last, r.membersTotal),
     membersTotal: r.membersTotal,
     needLlm: r.membersTotal,
     judgedDone: done,
+    membersAnswered: done - r.failed,
     requests: r.fake.answered,
     rateLimited: r.fake.rateLimited,
     insideRetryAfter: null,
-    achievedRpm: achieved(r, false),
+    achievedRpm: achieved(r, true),
     limitRpm,
     tokensPerJudged: perMember(r.tokens, done - r.failed),
     requestsPer1000: done > 0 ? (r.fake.answered / done) * 1000 : null,

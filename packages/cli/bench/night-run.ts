@@ -13,7 +13,7 @@ export interface NightResult {
   wallMs: number;
   complete: boolean;
   usage: RunsUsage;
-  /** Members routed to the LLM (source llm or fallback) done, at half the time limit and at the end. */
+  /** Members in answered LLM requests, at half the time limit and at the end. */
   early: Sample;
   last: Sample;
   /** Answered (non-429) requests at the same two moments, for the achieved rate. */
@@ -21,6 +21,8 @@ export interface NightResult {
   answeredLast: Sample;
   fake: ReturnType<FakeAnthropic["stats"]>;
   batchRequests: number;
+  /** Seconds after the tick at which each request arrived, with its status (the raw timeline, for --json). */
+  timeline: [number, number | null][];
   peakWorkerRssMb: number | null;
   peakRedisMb: number;
 }
@@ -34,7 +36,28 @@ export interface NightContext {
   orgCount: number;
 }
 
-const judged = (u: RunsUsage) => (u.bySource.llm ?? 0) + (u.bySource.fallback ?? 0);
+/**
+ * Members in the requests the fake answered with 200, read from the recorded bodies (the ```json block of the
+ * last user turn: {"members": [...]}). Progress by answers rather than by written results: a classify job
+ * writes its chunk only when the chunk ends, which at 50 requests/min can be minutes apart.
+ */
+export function membersAnswered(fake: FakeAnthropic): number {
+  let n = 0;
+  for (const r of fake.requests) {
+    if (r.status !== 200 || r.path !== "/v1/messages") continue;
+    const messages = (r.body as { messages?: { role: string; content: unknown }[] } | null)?.messages ?? [];
+    const last = messages.findLast((m) => m.role === "user")?.content;
+    const text = typeof last === "string" ? last : Array.isArray(last) ? last.map((b: { text?: string }) => b.text ?? "").join("\n") : "";
+    const fenced = /```json[^\S\n]*\n([\s\S]*?)```/.exec(text)?.[1];
+    try {
+      const payload = fenced ? (JSON.parse(fenced) as { members?: unknown[] }) : null;
+      n += payload?.members?.length ?? 1;
+    } catch {
+      n += 1;
+    }
+  }
+  return n;
+}
 
 /**
  * The tick is a job shaped like the ones the nightly job scheduler adds (`repeat:<id>:<due ms>`): the scheduler
@@ -77,7 +100,7 @@ export async function runNight(ctx: NightContext, dueAt: Date, label: string, st
     }
     usage = await sumRunsUsage(db, runIds);
     if (stopAfterMs !== null && !tookEarly && ms >= stopAfterMs / 2) {
-      early = { ms, done: judged(usage) };
+      early = { ms, done: membersAnswered(fake) };
       answeredEarly = { ms, done: fake.stats().answered };
       tookEarly = true;
     }
@@ -96,11 +119,12 @@ export async function runNight(ctx: NightContext, dueAt: Date, label: string, st
     complete,
     usage: final,
     early,
-    last: { ms: wallMs, done: judged(final) },
+    last: { ms: wallMs, done: membersAnswered(fake) },
     answeredEarly,
     answeredLast: { ms: wallMs, done: fake.stats().answered },
     fake: fake.stats(),
     batchRequests: fake.requests.filter((r) => r.path.includes("/batches")).length,
+    timeline: fake.requests.map((r) => [Math.round((r.at - tickAt) / 100) / 10, r.status ?? null]),
     peakWorkerRssMb: peakRss,
     peakRedisMb: peakRedis - redisBefore,
   };

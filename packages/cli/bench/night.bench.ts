@@ -100,6 +100,8 @@ const TITLES: Record<Exclude<Mode, "d" | "original">, string> = {
 };
 
 const figures: ModeFigures[] = [];
+/** What each mode measured, before any arithmetic (with the request timeline), for --json. */
+const raw: Record<string, unknown> = {};
 let week: WeekNight[] | null = null;
 const mainUrl = withDatabase(TEST_SERVER_URL, "engagement_bench");
 const weekUrl = withDatabase(TEST_SERVER_URL, "engagement_bench_week");
@@ -127,6 +129,7 @@ try {
       if (mode === "c" && !f.batch)
         f.notes.push("the fake saw no Message Batches request: this build's worker ignores LLM_MODE=batch, so this is realtime again");
       figures.push(f);
+      raw[mode] = result;
       log(`  ${duration(result.wallMs)}, ${result.fake.answered} requests, ${result.fake.rateLimited} 429s`);
     }
     if (args.modes.includes("original")) {
@@ -134,9 +137,9 @@ try {
       log(`baseline original: sequential loop for at most ${args.originalWindowSeconds} s`);
       const fake = await startFakeFor("original", args);
       try {
-        figures.push(
-          originalFigures(await runOriginalDesign(mainDb, fake, NIGHT, args.originalWindowSeconds * 1000), prices, args.requestsPerMinute),
-        );
+        const result = await runOriginalDesign(mainDb, fake, NIGHT, args.originalWindowSeconds * 1000);
+        raw.original = result;
+        figures.push(originalFigures(result, prices, args.requestsPerMinute));
       } finally {
         await fake.stop();
       }
@@ -187,10 +190,10 @@ for (const f of figures) {
     ["wall time, whole night", night],
     ["members/s", f.nightMs ? n1(f.membersTotal / (f.nightMs / 1000)) : "-"],
     ["members; needing the LLM", `${n0(f.membersTotal)}; ${n0(f.needLlm)}`],
-    ["LLM members judged (measured)", n0(f.judgedDone)],
+    ["LLM members answered; written (measured)", `${n0(f.membersAnswered)}; ${n0(f.judgedDone)}`],
     ["LLM requests answered (measured)", n0(f.requests)],
     ["LLM requests per 1,000 members (night)", f.requestsPer1000 === null ? "-" : n1(f.requestsPer1000)],
-    ["members per request", f.requests ? n1(f.judgedDone / f.requests) : "-"],
+    ["members per request", f.requests ? n1(f.membersAnswered / f.requests) : "-"],
     ["429s", `${n0(f.rateLimited)}${f.insideRetryAfter === null ? "" : ` (${f.insideRetryAfter} sent inside a retry-after)`}`],
     [
       "achieved requests/min",
@@ -296,6 +299,6 @@ if (week) {
 }
 
 if (args.json) {
-  writeFileSync(args.json, JSON.stringify({ args, prices, day0: DAY0, night: NIGHT, node: process.version, figures, week }, null, 2));
+  writeFileSync(args.json, JSON.stringify({ args, prices, day0: DAY0, night: NIGHT, node: process.version, figures, week, raw }, null, 2));
   console.error(`raw figures written to ${args.json}`);
 }

@@ -1,6 +1,7 @@
 // Baseline 1, the original design (/work/shared/seed, phase 15): one process judging members one after another,
 // one request per member and no prompt caching, a 100 ms pause between members and 500 ms between
-// organisations. It had no facts-first rules, so every member is sent. Re-created here as a small loop over the
+// organisations. It had no facts-first rules, so every member is sent. The prompt and tool are today's (one
+// member per request, no strict mode, no cache_control), so the comparison is about the design, not the wording. Re-created here as a small loop over the
 // same signals (the data package's computeSignals) through the SDK against the same fake; the SDK's defaults
 // (two retries honouring retry-after) stand in for the rate-limit handling it did not have.
 import Anthropic from "@anthropic-ai/sdk";
@@ -12,6 +13,7 @@ import {
   CLASSIFICATION_TOOL_INPUT_SCHEMA,
   CLASSIFICATION_TOOL_NAME,
   evaluateRubric,
+  memberRef,
   resolveThresholds,
 } from "@engagement/engagement";
 import type { FakeAnthropic } from "@engagement/fake-anthropic";
@@ -72,7 +74,14 @@ export async function runOriginalDesign(db: Db, fake: FakeAnthropic, asOf: Date,
             ],
             tool_choice: { type: "tool", name: CLASSIFICATION_TOOL_NAME },
             system,
-            messages: [{ role: "user", content: buildUserMessage(row.signals, evaluateRubric(row.signals).level) }],
+            messages: [
+              {
+                role: "user",
+                content: buildUserMessage([
+                  { ref: memberRef(0), signals: row.signals, rubricSuggestion: evaluateRubric(row.signals).level },
+                ]),
+              },
+            ],
           });
           tokens.input += message.usage.input_tokens;
           tokens.output += message.usage.output_tokens;
