@@ -121,7 +121,7 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
     fallback: fallback + results.filter((r) => r.source === "fallback").length,
   });
   const limited = await fallBack(deps, runId, orgId, run.asOf, rateLimitedOut, "rate_limited");
-  rateLimitedOut.forEach((r) => written.add(r.userId));
+  for (const r of rateLimitedOut) written.add(r.userId);
   const remaining = rows.filter((r) => !written.has(r.userId));
   if (!stopError) return outcome(limited);
 

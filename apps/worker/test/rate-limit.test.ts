@@ -2,8 +2,7 @@ import { maxInWindow } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
 
-// The provider allows 4 requests per second; the workers are configured for 10 per second (the job limiter
-// then starts a 6-member chunk every 1.2 s, about 5 requests per second), so 429s come.
+// The provider allows 4 requests per second; the workers are configured for 10 per second, so 429s come.
 const PROVIDER = { requests: 4, windowMs: 1000 };
 const CONFIGURED = { rateMaxRequests: 10, rateWindowMs: 1000 };
 
@@ -12,10 +11,11 @@ describe("a 429 storm from the provider", () => {
   let run: Awaited<ReturnType<typeof waitForRuns>>[number];
 
   beforeAll(async () => {
-    // Chunks of 6 with 3 calls in flight: calls wait inside running jobs, so a 429 must stop those too; the
-    // shared request budget gets the configured limit, as in the worker app.
+    // Chunks of 6 sent 2 members per request, 3 requests in flight per job: calls wait inside running jobs, so a
+    // 429 must stop those too; the shared request budget gets the configured limit, as in the worker app.
     p = await createPipeline("storm", {
       fake: { rateLimit: PROVIDER, latencyMs: 5 },
+      membersPerRequest: 2,
       settings: { classifyChunkSize: 6, classifyChunkConcurrency: 3 },
       budget: { max: CONFIGURED.rateMaxRequests, windowMs: CONFIGURED.rateWindowMs },
     });
@@ -34,6 +34,12 @@ describe("a 429 storm from the provider", () => {
     expect(run.rateLimitedResponses).toBeLessThanOrEqual(p.fake.stats().rateLimited);
     expect(run.countsBySource).not.toHaveProperty("fallback");
     expect(await p.t.db.engagementSnapshot.count({ where: { runId: run.id } })).toBe(60);
+  });
+
+  it("waits out each 429 inside the job: no classify job went back to the queue or used a second attempt", async () => {
+    const jobs = await p.queues.classify.getJobs(["completed"]);
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.map((j) => j.attemptsStarted)).toEqual(jobs.map(() => 1));
   });
 
   it("keeps requests sent per window under the configured limit", () => {

@@ -159,8 +159,8 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     group.forEach((m, i) => {
       const outcome = outcomes.get(refs[i] as string);
       const usage = shares[i] as TokenUsage;
-      if (outcome?.ok) return deliver(m, llmResult(m, outcome.item, answeredBy, usage));
-      if (outcome) {
+      if (outcome?.ok) deliver(m, llmResult(m, outcome.item, answeredBy, usage));
+      else if (outcome) {
         config.onAttemptFailed?.({ attempt: 1, reason: outcome.reason, detail: outcome.detail });
         retry.push({ m, usage, reason: outcome.reason });
       }

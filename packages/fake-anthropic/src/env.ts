@@ -7,4 +7,6 @@ export const fakeServerEnv = {
   apiKey: process.env.FAKE_ANTHROPIC_API_KEY,
   faultRates: process.env.FAKE_ANTHROPIC_FAULT_RATES,
   faultSeed: process.env.FAKE_ANTHROPIC_FAULT_SEED,
+  batchProcessingMs: process.env.FAKE_ANTHROPIC_BATCH_PROCESSING_MS,
+  batchItemFaultRates: process.env.FAKE_ANTHROPIC_BATCH_ITEM_FAULT_RATES,
 };

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { BatchStats } from "./batch-store.ts";
 import type { FaultKind } from "./faults.ts";
 import { maxInWindow } from "./rate-limit.ts";
 
@@ -22,7 +23,7 @@ export interface RecordedRequest {
   insideRetryAfter?: boolean;
 }
 
-export interface FakeAnthropicStats {
+interface RequestStats {
   received: number;
   /** Responses sent with any status but 429. */
   answered: number;
@@ -40,6 +41,11 @@ export interface FakeAnthropicStats {
   byStatus: Record<number, number>;
 }
 
+export interface FakeAnthropicStats extends RequestStats {
+  /** Message Batches created, their items, and the items' results once their batch ended. */
+  batches: BatchStats;
+}
+
 export function redactHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -51,7 +57,7 @@ export function redactHeaders(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
-const emptyStats = (): FakeAnthropicStats => ({
+const emptyStats = (): RequestStats => ({
   received: 0,
   answered: 0,
   rateLimited: 0,
@@ -101,7 +107,7 @@ export class Recorder {
     this.counts.disconnected++;
   }
 
-  stats(): FakeAnthropicStats {
+  stats(): RequestStats {
     return { ...this.counts, byStatus: { ...this.counts.byStatus } };
   }
 

@@ -144,7 +144,12 @@ function draftFor(request: MessagesRequest, fault: ContentFault | null): Draft |
 }
 
 /** Builds the model's answer; `ok: false` means the request itself is unusable (a 400). */
-export function answer(request: MessagesRequest, cache: PromptCache, fault: ContentFault | null): Reply {
+export function answer(
+  request: MessagesRequest,
+  cache: PromptCache,
+  fault: ContentFault | null,
+  serviceTier: Usage["service_tier"] = "standard",
+): Reply {
   let draft = draftFor(request, fault);
   if ("error" in draft) return { ok: false, message: draft.error };
   let outputTokens = draft.stop_reason === "max_tokens" ? request.max_tokens : estimateTokens(draft.output.length);
@@ -170,7 +175,7 @@ export function answer(request: MessagesRequest, cache: PromptCache, fault: Cont
       stop_details: draft.stop_details ?? null,
       container: null,
       diagnostics: null,
-      usage: cache.usage(request, outputTokens),
+      usage: { ...cache.usage(request, outputTokens), service_tier: serviceTier },
     },
   };
 }
