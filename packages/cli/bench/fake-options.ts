@@ -1,10 +1,9 @@
 // The fake Anthropic server's settings per benchmark mode, and the worker environment each mode runs with.
 //
-// PENDING (being added while this bench was written): the fake's `batchProcessingMs` (Message Batches) and the
-// worker's LLM_FINGERPRINT, LLM_MODE and LLM_BATCH_RUNS. Until they land the fake ignores the option it does not
-// know and the worker ignores env it does not read; the tables then say so (mode c notes that no batch request
-// was seen). Everything that depends on them is in this file. `faultRates`, `stats().insideRetryAfter` and
-// LLM_MEMBERS_PER_REQUEST have landed and are used.
+// PENDING (being added to apps/worker while this bench was written): LLM_FINGERPRINT, LLM_MODE and
+// LLM_BATCH_RUNS. Until they land the worker ignores env it does not read, and the tables say so (mode c notes
+// when the fake saw no Message Batches request). Everything that depends on them is in this file. The fake's
+// `faultRates`, `batchProcessingMs` and `stats().insideRetryAfter`, and LLM_MEMBERS_PER_REQUEST, have landed.
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
 import type { Mode } from "./night-args.ts";
 
@@ -25,7 +24,6 @@ export async function startFakeFor(mode: Mode | "week", s: FakeSettings, now?: (
     apiKey: FAKE_KEY,
     latencyMs: limited ? s.latencyMs : 0,
     ...(now ? { now } : {}),
-    // PENDING option: unknown to the fake of this build, passed through for the one that has it.
     batchProcessingMs: s.batchProcessingMs,
     ...(limited
       ? { rateLimit: { requests: s.requestsPerMinute, windowMs: 60_000 }, faultRates: { rate_limited: s.faultRate }, faultSeed: 1 }
