@@ -53,7 +53,14 @@ describe("Bull Board behind operator authentication", () => {
     });
     expect(queues.statusCode).toBe(200);
     const names = (queues.json().queues as { name: string }[]).map((q) => q.name).sort();
-    expect(names).toEqual(["engagement-classify", "engagement-org-run", "engagement-provider-batch", "engagement-scheduler"]);
+    expect(names).toEqual([
+      "engagement-batch-poll",
+      "engagement-batch-submit",
+      "engagement-classify",
+      "engagement-org-run",
+      "engagement-provider-batch",
+      "engagement-scheduler",
+    ]);
   });
 
   it("refuses an expired or forged cookie with 401", async () => {

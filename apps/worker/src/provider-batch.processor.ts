@@ -1,38 +1,49 @@
-// A run's judged members through the provider's Message Batches, as a step job (child of the org run):
-//   submit  — the members the prepare step left for the LLM, K per request, as one or more batches (the adapter
-//             keeps each within the documented request and byte limits); recorded with which members each
-//             request (custom_id) is about, so a restarted worker picks up where this one stopped;
-//   poll    — the batches' counts, recorded on the run ("waiting for provider batch"); while any is still
-//             processing, the job moves itself to delayed and returns in batchPollMs (no process waits);
-//   collect — results streamed and matched by custom_id, each item checked as in real time; what a batch did
-//             not answer usably (errored, expired, canceled items, bad items) goes to classify jobs added to
-//             the same run, which take the real-time path.
+// Judged members through the provider's Message Batches (batch mode), in three jobs:
+//   providerBatch (one per run, child of the org run; a step job):
+//     queue — the members the prepare step left for the LLM, K per request, stored as queued requests with the
+//             signals sent (custom ids name the request, never a member);
+//     wait  — as a delayed job (no process waits in a loop) until the run's requests are collected, making
+//             sure a submit and a poll job exist meanwhile; then the members a batch left unanswered (errored,
+//             expired, canceled requests, bad items) go to classify jobs of the same run (the real-time path).
+//   batchSubmit (one at a time) — every queued request of every waiting run into batches (the adapter keeps
+//             each within the documented request and byte limits), so a night of a hundred organisations makes
+//             a few Batches API calls, not a few hundred.
+//   batchPoll (one at a time) — the open batches' counts; an ended batch's results streamed, matched by
+//             custom_id, each item checked as in real time and written to its run; then the requests deleted.
 import {
+  type BatchGroup,
   batchGroups,
   chunk,
   computeSignals,
   getRun,
   listActiveMemberIds,
-  listRunBatches,
   type MemberResult,
   markBatchCollected,
   membersDoneInRun,
-  type ProviderBatchRow,
+  type OpenBatch,
+  openBatches,
+  queueBatchGroups,
+  queuedBatchGroups,
   recordProviderBatch,
+  runBatchState,
   SIGNALS_CHUNK_SIZE,
   updateBatchProgress,
   writeMemberResults,
 } from "@engagement/db";
 import { type BatchJudge, type EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
-import { catalog, type JobPayload, jobIds } from "@engagement/queue";
+import { catalog, type JobPayload, jobIds, type Queues } from "@engagement/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { toMemberResult } from "./member-partition.ts";
 
-export type ProviderBatchOutcome = { outcome: "collected"; batches: number; answered: number; toRealtime: number; classifyJobs: number };
-
+/** Runs prepared within this long of each other (or one poll interval, if shorter) share a batch. */
+const SUBMIT_GATHER_MS = 5_000;
+/** Queued requests one submit reads at a time (the documented most a batch may hold). */
+const SUBMIT_SLICE = 100_000;
 /** Results are written in slices of this many, so a large batch never holds all its results at once. */
 const WRITE_SLICE = 1000;
+
+export type ProviderBatchOutcome = { outcome: "collected"; toRealtime: number; classifyJobs: number };
 
 export async function processProviderBatch(
   deps: WorkerDeps,
@@ -41,58 +52,105 @@ export async function processProviderBatch(
   const { runId, orgId } = payload;
   const run = await getRun(deps.db, runId);
   if (!run?.asOf) throw new UnrecoverableError(`run ${runId} has not started`);
-  const judge = deps.classifier.batches;
-  if (!judge) throw new UnrecoverableError(`the ${deps.classifier.name} classifier offers no Message Batches`);
-  const ctx = { runId, orgId, asOf: run.asOf, judge, log: deps.logger.child({ runId, orgId, jobId: job.id }) };
+  const log = deps.logger.child({ runId, orgId, jobId: job.id });
 
-  if ((payload.step ?? "submit") === "submit") {
-    // A repeated submit (the job failed after recording) finds the batches already there and sends nothing twice.
-    if ((await listRunBatches(deps.db, runId)).length === 0) await submit(deps, ctx);
-    await job.updateData({ ...payload, step: "poll" } satisfies JobPayload<"providerBatch">);
+  if ((payload.step ?? "queue") === "queue") {
+    const rows = await pendingJudged(deps, orgId, runId, run.asOf);
+    // The run id (not personal) keeps custom ids unique across the runs sharing a batch.
+    const prefix = runId.replaceAll("-", "");
+    const groups = chunk(rows, deps.classifier.membersPerRequest).map((members, i) => ({
+      customId: `${prefix}-${i}`,
+      userIds: members.map((m) => m.userId),
+      signals: members.map((m) => m.signals),
+    }));
+    const queued = await queueBatchGroups(deps.db, runId, orgId, groups);
+    log.info({ members: rows.length, requests: groups.length, queued }, "run queued for provider batches");
+    await job.updateData({ ...payload, step: "wait" } satisfies JobPayload<"providerBatch">);
   }
 
-  const batches = (await listRunBatches(deps.db, runId)).filter((b) => !b.collectedAt);
-  for (const b of batches) {
-    if (b.status === "ended") continue;
-    const progress = await judge.progress(b.providerBatchId);
-    await updateBatchProgress(deps.db, b.id, progress);
-    Object.assign(b, progress);
-  }
-  const waiting = batches.filter((b) => b.status !== "ended");
-  await job.updateProgress({
-    waitingForProviderBatch: waiting.length > 0,
-    requests: sum(batches, "requests"),
-    processing: sum(batches, "processing"),
-    succeeded: sum(batches, "succeeded"),
-  });
-  if (waiting.length > 0) {
-    // Back in batchPollMs, as a delayed job: the attempt is not used and no worker slot is held meanwhile.
+  const state = await runBatchState(deps.db, runId);
+  await job.updateProgress({ waitingForProviderBatch: state.requests > 0, ...state });
+  if (state.requests > 0) {
+    // Made sure on every wait, not only once: a submit or poll job that ended just before this run's requests
+    // arrived (or failed for good) would otherwise leave them waiting for ever.
+    if (state.queued > 0) await ensureSingleton(deps.queues, "batchSubmit", Math.min(SUBMIT_GATHER_MS, deps.settings.batchPollMs));
+    if (state.requests > state.queued) await ensureSingleton(deps.queues, "batchPoll", deps.settings.batchPollMs);
     await job.moveToDelayed(Date.now() + deps.settings.batchPollMs, token);
     throw new DelayedError();
   }
-
-  let answered = 0;
-  for (const b of batches) answered += await collect(deps, ctx, b);
-  const { members, classifyJobs } = await handOnToRealtime(deps, ctx, job);
-  ctx.log.info({ batches: batches.length, answered, toRealtime: members, classifyJobs }, "provider batches collected");
-  return { outcome: "collected", batches: batches.length, answered, toRealtime: members, classifyJobs };
+  const handed = await handOnToRealtime(deps, job, orgId, runId, run.asOf);
+  log.info({ toRealtime: handed.members, classifyJobs: handed.classifyJobs }, "provider batches collected for the run");
+  return { outcome: "collected", toRealtime: handed.members, classifyJobs: handed.classifyJobs };
 }
 
-interface BatchContext {
-  runId: string;
-  orgId: string;
-  asOf: Date;
-  judge: BatchJudge;
-  log: WorkerDeps["logger"];
+export async function processBatchSubmit(
+  deps: WorkerDeps,
+  { job }: HandlerInput<"batchSubmit">,
+): Promise<{ requests: number; batches: number }> {
+  const judge = batchJudge(deps);
+  let requests = 0;
+  let batches = 0;
+  for (;;) {
+    const queued = await queuedBatchGroups(deps.db, SUBMIT_SLICE);
+    if (queued.length === 0) break;
+    const submitted = await judge.submit(queued.map((g) => ({ customId: g.customId, signals: g.signals as EngagementSignals[] })));
+    // Recorded at once, batch by batch: a crash between the create and this write is the one window in which a
+    // batch could be sent twice (the provider has no idempotency key for batches).
+    for (const batch of submitted) await recordProviderBatch(deps.db, batch.batchId, batch.customIds);
+    requests += queued.length;
+    batches += submitted.length;
+  }
+  if (batches > 0) await ensureSingleton(deps.queues, "batchPoll", deps.settings.batchPollMs);
+  deps.logger.info({ jobId: job.id, requests, batches }, "provider batches submitted");
+  return { requests, batches };
+}
+
+export async function processBatchPoll(
+  deps: WorkerDeps,
+  { job, token }: HandlerInput<"batchPoll">,
+): Promise<{ collected: number; answered: number }> {
+  const judge = batchJudge(deps);
+  let collected = 0;
+  let answered = 0;
+  let open = 0;
+  for (const batch of await openBatches(deps.db)) {
+    if (batch.status !== "ended") {
+      const progress = await judge.progress(batch.providerBatchId);
+      await updateBatchProgress(deps.db, batch.id, progress);
+      batch.status = progress.status;
+    }
+    if (batch.status !== "ended") {
+      open += 1;
+      continue;
+    }
+    answered += await collect(deps, judge, batch);
+    collected += 1;
+  }
+  if (open > 0) {
+    await job.moveToDelayed(Date.now() + deps.settings.batchPollMs, token);
+    throw new DelayedError();
+  }
+  return { collected, answered };
+}
+
+function batchJudge(deps: WorkerDeps): BatchJudge {
+  const judge = deps.classifier.batches;
+  if (!judge) throw new UnrecoverableError(`the ${deps.classifier.name} classifier offers no Message Batches`);
+  return judge;
+}
+
+/** Adds the one job of that kind unless it exists already (a fixed job id: BullMQ adds nothing then). */
+async function ensureSingleton(queues: Queues, kind: "batchSubmit" | "batchPoll", delayMs: number): Promise<void> {
+  await queues[kind].add(catalog[kind].jobName, {}, { ...catalog[kind].options, jobId: jobIds[kind], delay: delayMs });
 }
 
 /** The run's members still without a result whom the LLM is to judge, in a stable order. */
-async function pendingJudged(deps: WorkerDeps, ctx: BatchContext) {
-  const done = await membersDoneInRun(deps.db, ctx.runId);
-  const ids = (await listActiveMemberIds(deps.db, ctx.orgId)).filter((id) => !done.has(id)).sort();
+async function pendingJudged(deps: WorkerDeps, orgId: string, runId: string, asOf: Date) {
+  const done = await membersDoneInRun(deps.db, runId);
+  const ids = (await listActiveMemberIds(deps.db, orgId)).filter((id) => !done.has(id)).sort();
   const rows = [];
   for (const slice of chunk(ids, SIGNALS_CHUNK_SIZE)) {
-    for (const row of await computeSignals(deps.db, ctx.orgId, ctx.asOf, slice)) {
+    for (const row of await computeSignals(deps.db, orgId, asOf, slice)) {
       // A member the facts decide (say, one who joined mid-run) is the finalize step's, with the rules.
       if (!isFactsDecided(evaluateRubric(row.signals))) rows.push(row);
     }
@@ -100,56 +158,53 @@ async function pendingJudged(deps: WorkerDeps, ctx: BatchContext) {
   return rows;
 }
 
-async function submit(deps: WorkerDeps, ctx: BatchContext): Promise<void> {
-  const rows = await pendingJudged(deps, ctx);
-  if (rows.length === 0) return;
-  // custom ids name the request only ("g0", "g1", ...): which members a request holds stays in PostgreSQL.
-  const groups = chunk(rows, deps.classifier.membersPerRequest).map((members, i) => ({ customId: `g${i}`, members }));
-  const byId = new Map(groups.map((g) => [g.customId, g.members]));
-  const submitted = await ctx.judge.submit(groups.map((g) => ({ customId: g.customId, signals: g.members.map((m) => m.signals) })));
-  for (const batch of submitted) {
-    const recorded = batch.customIds.map((customId) => {
-      const members = byId.get(customId) ?? [];
-      return { customId, userIds: members.map((m) => m.userId), signals: members.map((m) => m.signals) };
-    });
-    await recordProviderBatch(deps.db, ctx.runId, batch.batchId, recorded);
-  }
-  ctx.log.info({ members: rows.length, requests: groups.length, batches: submitted.length }, "provider batches submitted");
-}
-
-/** Writes an ended batch's usable answers; returns how many members they covered. */
-async function collect(deps: WorkerDeps, ctx: BatchContext, batch: ProviderBatchRow): Promise<number> {
+/** Writes an ended batch's usable answers to their runs, then drops its requests; returns the members answered. */
+async function collect(deps: WorkerDeps, judge: BatchJudge, batch: OpenBatch): Promise<number> {
   const groups = await batchGroups(deps.db, batch.id);
-  let pending: MemberResult[] = [];
+  const asOfs = new Map<string, Date | null>();
+  const pending = new Map<string, { group: BatchGroup; results: MemberResult[] }>();
   let answered = 0;
-  const failures = new Map<string, number>();
+  const failures: Record<string, number> = {};
   const flush = async () => {
-    await writeMemberResults(deps.db, ctx.runId, ctx.orgId, ctx.asOf, pending);
-    pending = [];
+    for (const [runId, { group, results }] of pending) {
+      if (!asOfs.has(runId)) asOfs.set(runId, (await getRun(deps.db, runId))?.asOf ?? null);
+      const asOf = asOfs.get(runId);
+      if (asOf) await writeMemberResults(deps.db, runId, group.orgId, asOf, results);
+    }
+    pending.clear();
   };
+  let buffered = 0;
   const signalsOf = (customId: string) => groups.get(customId)?.signals as EngagementSignals[] | undefined;
-  for await (const item of ctx.judge.results(batch.providerBatchId, signalsOf)) {
+  for await (const item of judge.results(batch.providerBatchId, signalsOf)) {
     const group = groups.get(item.customId);
     if (!group) continue;
-    if (item.failure) failures.set(item.failure.split(":")[0] ?? item.failure, (failures.get(item.failure) ?? 0) + 1);
+    if (item.failure) {
+      const kind = item.failure.split(":")[0] ?? item.failure;
+      failures[kind] = (failures[kind] ?? 0) + 1;
+    }
+    const entry = pending.get(group.runId) ?? { group, results: [] };
     item.results.forEach((result, i) => {
       const userId = group.userIds[i];
       if (!result || !userId) return;
-      pending.push({ ...toMemberResult(userId, group.signals[i] as EngagementSignals, result), viaBatch: true });
+      entry.results.push({ ...toMemberResult(userId, group.signals[i] as EngagementSignals, result), viaBatch: true });
       answered += 1;
+      buffered += 1;
     });
-    if (pending.length >= WRITE_SLICE) await flush();
+    pending.set(group.runId, entry);
+    if (buffered >= WRITE_SLICE) {
+      await flush();
+      buffered = 0;
+    }
   }
   await flush();
   await markBatchCollected(deps.db, batch.id);
-  if (failures.size > 0)
-    ctx.log.warn({ batchId: batch.providerBatchId, failures: Object.fromEntries(failures) }, "batch requests not answered");
+  deps.logger.info({ batchId: batch.providerBatchId, requests: groups.size, answered, failures }, "provider batch collected");
   return answered;
 }
 
 /** Members the batches left without a result go to classify jobs of the same run (the real-time path). */
-async function handOnToRealtime(deps: WorkerDeps, ctx: BatchContext, job: Job): Promise<{ members: number; classifyJobs: number }> {
-  const rows = await pendingJudged(deps, ctx);
+async function handOnToRealtime(deps: WorkerDeps, job: Job, orgId: string, runId: string, asOf: Date) {
+  const rows = await pendingJudged(deps, orgId, runId, asOf);
   if (rows.length === 0 || !job.parent) return { members: rows.length, classifyJobs: 0 };
   const parent = { id: job.parent.id as string, queue: job.parent.queueKey };
   const chunks = chunk(
@@ -159,13 +214,9 @@ async function handOnToRealtime(deps: WorkerDeps, ctx: BatchContext, job: Job): 
   await deps.queues.classify.addBulk(
     chunks.map((userIds, i) => ({
       name: catalog.classify.jobName,
-      data: { runId: ctx.runId, orgId: ctx.orgId, userIds } satisfies JobPayload<"classify">,
-      opts: { ...catalog.classify.options, jobId: jobIds.classifyAfterBatch(ctx.runId, i), parent, ignoreDependencyOnFailure: true },
+      data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
+      opts: { ...catalog.classify.options, jobId: jobIds.classifyAfterBatch(runId, i), parent, ignoreDependencyOnFailure: true },
     })),
   );
   return { members: rows.length, classifyJobs: chunks.length };
-}
-
-function sum(rows: ProviderBatchRow[], key: "requests" | "processing" | "succeeded"): number {
-  return rows.reduce((n, r) => n + r[key], 0);
 }

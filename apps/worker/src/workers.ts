@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { processOrgRun } from "./org-run.processor.ts";
-import { processProviderBatch } from "./provider-batch.processor.ts";
+import { processBatchPoll, processBatchSubmit, processProviderBatch } from "./provider-batch.processor.ts";
 
 type ConsumedKind = Exclude<JobKind, "scheduler">;
 type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>) => Promise<unknown>;
@@ -17,6 +17,8 @@ export const handlers: { [K in ConsumedKind]: Handler<K> } = {
   orgRun: processOrgRun,
   classify: processClassify,
   providerBatch: processProviderBatch,
+  batchSubmit: processBatchSubmit,
+  batchPoll: processBatchPoll,
 };
 const CONSUMED = Object.keys(handlers) as ConsumedKind[];
 
@@ -62,6 +64,8 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     classify: { concurrency: tuning.classifyConcurrency },
     // Short steps (a poll, a submit, a collect) between long delays: two at a time per process is plenty.
     providerBatch: { concurrency: 2 },
+    batchSubmit: { concurrency: 1 },
+    batchPoll: { concurrency: 1 },
   };
   return CONSUMED.map((kind) => {
     const handler = handlers[kind] as Handler<typeof kind>;

@@ -26,7 +26,7 @@ describe("batch mode", () => {
       if (progress?.providerBatch) seenWaiting = progress.providerBatch;
       else await new Promise((r) => setTimeout(r, 50));
     }
-    expect(seenWaiting).toMatchObject({ requests: expect.any(Number), processing: expect.any(Number) });
+    expect(seenWaiting).toMatchObject({ requests: expect.any(Number), queued: expect.any(Number), ended: expect.any(Number) });
     const [run] = await waitForRuns(p, [runId], 30_000);
     expect(run!.status).toBe("completed");
 
@@ -40,14 +40,16 @@ describe("batch mode", () => {
     expect(created).toHaveLength(1);
     const sent = (created[0]!.body as { requests: { custom_id: string; params: { system: { cache_control: unknown }[] } }[] }).requests;
     expect(sent).toHaveLength(Math.ceil(llm.length / 5));
-    expect(sent.map((r) => r.custom_id)).toEqual(sent.map((_, i) => `g${i}`));
+    // Custom ids name the request (the run and a number), never a member.
+    const prefix = runId.replaceAll("-", "");
+    expect(sent.map((r) => r.custom_id).sort()).toEqual(sent.map((_, i) => `${prefix}-${i}`).sort());
     // Requests processed over minutes to hours share their prefix through the 1-hour cache.
     expect(sent[0]!.params.system[0]!.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
     expect(run!.llmCalls).toBe(sent.length);
     // The job polled (delayed itself) until the batch ended, then collected it; no group rows are kept.
     const polls = p.fake.requests.filter((r) => r.method === "GET" && /^\/v1\/messages\/batches\/[^/]+$/.test(r.path));
     expect(polls.length).toBeGreaterThan(1);
-    const batches = await p.t.db.providerBatch.findMany({ where: { runId } });
+    const batches = await p.t.db.providerBatch.findMany();
     expect(batches).toMatchObject([{ status: "ended", succeeded: sent.length, collectedAt: expect.any(Date) }]);
     expect(await p.t.db.providerBatchGroup.count()).toBe(0);
     const [progress] = await getRunsProgress(p.t.db, [runId]);
@@ -69,6 +71,26 @@ describe("batch mode", () => {
     expect(realtime).toBe(3 * 5 + 1);
     expect(p.fake.requests.filter((r) => r.path === "/v1/messages").length).toBeGreaterThan(0);
     expect(run!.countsBySource).not.toHaveProperty("fallback");
+  });
+
+  it("the runs of several organisations waiting at once share one batch: a few Batches API calls per night, not per org", async () => {
+    p = await createPipeline("batch-shared", { fake: { batchProcessingMs: 300 }, settings: { ...BATCH, batchPollMs: 1000 } });
+    const orgs = await seedOrgs(p, 3, 30);
+    p.startWorkers({ orgConcurrency: 3 });
+    const started = await Promise.all(orgs.map((o) => runOrg(p!, o.org.id)));
+    const runs = await waitForRuns(
+      p,
+      started.map((s) => s.runId),
+      30_000,
+    );
+    expect(runs.map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
+    expect(p.fake.stats().batches.created).toBe(1);
+    // Every judged member of every run was answered by that batch (a seeded org may have none to judge).
+    const llm = await p.t.db.engagementSnapshot.findMany({ where: { source: "llm" }, select: { runId: true, viaBatch: true } });
+    expect(llm.every((s) => s.viaBatch)).toBe(true);
+    expect(new Set(llm.map((s) => s.runId)).size).toBeGreaterThanOrEqual(2);
+    // Each run's members were written to that run: every member has one snapshot in its own run.
+    expect(await p.t.db.engagementSnapshot.count()).toBe(90);
   });
 
   it("a manual run stays real-time when batches are for scheduled runs only", async () => {

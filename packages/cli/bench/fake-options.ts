@@ -1,9 +1,8 @@
 // The fake Anthropic server's settings per benchmark mode, and the worker environment each mode runs with.
 //
-// PENDING (being added to apps/worker while this bench was written): LLM_FINGERPRINT, LLM_MODE and
-// LLM_BATCH_RUNS. Until they land the worker ignores env it does not read, and the tables say so (mode c notes
-// when the fake saw no Message Batches request). Everything that depends on them is in this file. The fake's
-// `faultRates`, `batchProcessingMs` and `stats().insideRetryAfter`, and LLM_MEMBERS_PER_REQUEST, have landed.
+// Everything a mode changes is in this file: the fake's settings and the worker's environment (LLM_MODE,
+// LLM_BATCH_RUNS, LLM_MEMBERS_PER_REQUEST, LLM_FINGERPRINT; mode c notes when the fake saw no Message Batches
+// request, so a worker that ignored LLM_MODE would show).
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
 import type { Mode } from "./night-args.ts";
 
@@ -59,7 +58,8 @@ export function workerEnvFor(mode: Mode | "week", requestsPerMinute: number): Re
     case "b":
       return { ...base, ...limited, LLM_MODE: "realtime" };
     case "c":
-      return { ...base, ...limited, LLM_MODE: "batch", LLM_BATCH_RUNS: "all" };
+      // Polled every 2 s rather than the default minute: the fake's batches end in seconds, not hours.
+      return { ...base, ...limited, LLM_MODE: "batch", LLM_BATCH_RUNS: "all", LLM_BATCH_POLL_MS: "2000" };
     case "k1":
       // Chunks of 10 (the default before several members per request): at K = 1 a chunk of the default 100 is
       // 100 requests, two minutes at 50/min, and would write nothing inside the bench's window.

@@ -13,6 +13,8 @@ export const QUEUE_NAMES = {
   orgRun: "engagement-org-run",
   classify: "engagement-classify",
   providerBatch: "engagement-provider-batch",
+  batchSubmit: "engagement-batch-submit",
+  batchPoll: "engagement-batch-poll",
 } as const;
 
 export const catalog = {
@@ -69,9 +71,9 @@ export const catalog = {
     },
   },
   /**
-   * A run's provider Message Batches (batch mode), as a step job: submit the run's judged members, then poll as
-   * a delayed job (no process waits in a loop), then collect the results; members a batch did not answer go
-   * to classify jobs added to the same run.
+   * A run's part in the provider's Message Batches (batch mode), as a step job: queue the run's requests (its
+   * judged members, K per request) in PostgreSQL, then wait as a delayed job (no process waits in a loop) until
+   * the poller has collected them; members left unanswered go to classify jobs added to the same run.
    */
   providerBatch: {
     queue: QUEUE_NAMES.providerBatch,
@@ -80,14 +82,43 @@ export const catalog = {
       runId: z.uuid(),
       orgId: z.uuid(),
       /** Step state the job writes for itself; absent on a new job. */
-      step: z.enum(["submit", "poll"]).optional(),
+      step: z.enum(["queue", "wait"]).optional(),
     }),
     options: {
-      // Polls are delays, not attempts; attempts count failed calls to the Batches API or the database.
+      // Waits are delays, not attempts; attempts count failures of the database or the queue.
       attempts: 6,
       backoff: { type: "exponential", delay: 30_000 },
       removeOnComplete: { age: 8 * 24 * 3600 },
       removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
+  /**
+   * One at a time (a fixed job id): puts every queued request of every waiting run into provider batches, so a
+   * night of many organisations costs a few Batches API calls, not a few per organisation.
+   */
+  batchSubmit: {
+    queue: QUEUE_NAMES.batchSubmit,
+    jobName: "batch-submit",
+    payload: z.object({}),
+    options: {
+      attempts: 8,
+      backoff: { type: "exponential", delay: 15_000 },
+      // Removed when done, even when failed: the fixed id must be free for the next submit (runs waiting on a
+      // queued request add one again on every poll, so a failed submit is retried by them too).
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
+  },
+  /** One at a time (a fixed job id): polls the open provider batches and collects each one that ended. */
+  batchPoll: {
+    queue: QUEUE_NAMES.batchPoll,
+    jobName: "batch-poll",
+    payload: z.object({}),
+    options: {
+      attempts: 8,
+      backoff: { type: "exponential", delay: 15_000 },
+      removeOnComplete: true,
+      removeOnFail: true,
     },
   },
 } as const satisfies Record<string, { queue: string; jobName: string; payload: z.ZodType; options: JobsOptions }>;
@@ -125,6 +156,9 @@ export const jobIds = {
   orgRun: (runId: string) => `run-${runId}`,
   classify: (runId: string, chunk: number) => `classify-${runId}-${chunk}`,
   providerBatch: (runId: string) => `batch-${runId}`,
+  /** Singletons: at most one submit and one poll job exist at a time. */
+  batchSubmit: "batch-submit",
+  batchPoll: "batch-poll",
   /** Classify jobs for the members a run's batches left unanswered. */
   classifyAfterBatch: (runId: string, chunk: number) => `classify-${runId}-after-batch-${chunk}`,
 };

@@ -14,7 +14,14 @@ export function createQueues(connection: Redis, prefix: string, options: Partial
       defaultJobOptions: catalog[kind].options,
       ...options,
     });
-  return { scheduler: make("scheduler"), orgRun: make("orgRun"), classify: make("classify"), providerBatch: make("providerBatch") };
+  return {
+    scheduler: make("scheduler"),
+    orgRun: make("orgRun"),
+    classify: make("classify"),
+    providerBatch: make("providerBatch"),
+    batchSubmit: make("batchSubmit"),
+    batchPoll: make("batchPoll"),
+  };
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

@@ -27,15 +27,12 @@ const RunDetail = RunHeadline.extend({
       .describe("waiting_for_provider_batch: the run's judged members are with the provider's Message Batches (batch mode)"),
     providerBatch: z
       .object({
-        requests: z.number().int(),
-        processing: z.number().int(),
-        succeeded: z.number().int(),
-        errored: z.number().int(),
-        expired: z.number().int(),
-        canceled: z.number().int(),
+        requests: z.number().int().describe("the run's requests (K members each) not yet collected"),
+        queued: z.number().int().describe("of those, waiting to be put in a batch"),
+        ended: z.number().int().describe("of those, in batches the provider has finished, about to be collected"),
       })
       .nullable()
-      .describe("the run's provider batches not yet collected: requests submitted and the provider's counts at the last poll"),
+      .describe("while the run waits for the provider's Message Batches (batch mode); null otherwise"),
   }),
   summary: z.object({
     countsByLevel: z.object(

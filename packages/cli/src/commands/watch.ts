@@ -12,10 +12,10 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
     const lines = progress.map((p) => {
       const org = (labels.get(p.orgId) ?? p.orgId).padEnd(28).slice(0, 28);
       const b = p.providerBatch;
-      // A batch answers within hours: its own progress (requests the provider has finished) says more than members.
+      // A batch answers within hours: which of the run's requests the provider has finished says more than members.
       if (b && p.status === "running") {
-        const finished = b.requests - b.processing;
-        return `${org} ${bar(finished, b.requests)} ${finished}/${b.requests} requests  waiting for provider batch`;
+        const state = b.queued === b.requests ? "queued for a provider batch" : "waiting for provider batch";
+        return `${org} ${bar(b.ended, b.requests)} ${b.ended}/${b.requests} requests  ${state}`;
       }
       return `${org} ${bar(p.membersDone, p.membersTotal)} ${p.membersDone}/${p.membersTotal} ${p.status}`;
     });

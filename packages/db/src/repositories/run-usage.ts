@@ -41,5 +41,7 @@ export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage>
 
 /** Forgets every run and result, keeping members and attendance: a benchmark's next mode starts from the same data. */
 export async function clearRunHistory(db: Db): Promise<void> {
-  await db.$executeRawUnsafe("TRUNCATE engagement_snapshots, engagement_override_history, member_engagements, engagement_runs");
+  await db.$executeRawUnsafe(
+    "TRUNCATE engagement_snapshots, engagement_override_history, member_engagements, provider_batch_groups, provider_batches, engagement_runs",
+  );
 }

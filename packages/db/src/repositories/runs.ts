@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db, DbTx } from "../client.ts";
 import type { RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
+import { batchProgressOfRuns } from "./provider-batches.ts";
 import { ACTIVE_RUN_STATUSES } from "./run-summaries.ts";
 
 export const scheduledRunKey = (runDate: string) => `scheduled:${runDate}`;
@@ -62,32 +63,18 @@ export interface RunProgress {
   status: RunStatus;
   membersTotal: number;
   membersDone: number;
-  /** While the run waits for provider Message Batches not yet collected: their requests and counts; else null. */
-  providerBatch: { requests: number; processing: number; succeeded: number; errored: number; expired: number; canceled: number } | null;
+  /**
+   * While the run waits for provider Message Batches: its requests not yet collected, those no batch holds yet,
+   * and those whose batch the provider has ended; null otherwise.
+   */
+  providerBatch: { requests: number; queued: number; ended: number } | null;
 }
 
 export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProgress[]> {
   const runs = await db.engagementRun.findMany({ where: { id: { in: runIds } } });
   const counts = await db.engagementSnapshot.groupBy({ by: ["runId"], where: { runId: { in: runIds } }, _count: { _all: true } });
   const done = new Map(counts.map((c) => [c.runId, c._count._all]));
-  const batches = await db.providerBatch.groupBy({
-    by: ["runId"],
-    where: { runId: { in: runIds }, collectedAt: null },
-    _sum: { requests: true, processing: true, succeeded: true, errored: true, expired: true, canceled: true },
-  });
-  const waiting = new Map(
-    batches.map((b) => [
-      b.runId,
-      {
-        requests: b._sum.requests ?? 0,
-        processing: b._sum.processing ?? 0,
-        succeeded: b._sum.succeeded ?? 0,
-        errored: b._sum.errored ?? 0,
-        expired: b._sum.expired ?? 0,
-        canceled: b._sum.canceled ?? 0,
-      },
-    ]),
-  );
+  const waiting = await batchProgressOfRuns(db, runIds);
   return runs.map((r) => ({
     runId: r.id,
     orgId: r.orgId,
