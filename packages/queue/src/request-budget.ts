@@ -1,5 +1,7 @@
 // The provider's request budget, shared by every worker process through Redis: at most `max` LLM requests in
-// any sliding window of `windowMs`, and a common pause while the provider has asked us to wait (retry-after).
+// any sliding window of `windowMs`, spaced at least windowMs / max apart (the provider refills its limits
+// continuously, and a burst of a whole window's requests leaves many in flight when a 429 arrives), and a common
+// pause while the provider has asked us to wait (retry-after).
 // BullMQ's limiter spaces classify jobs; this counts the requests themselves, including a classifier's retry
 // of a refused or malformed answer, and stops calls already queued inside running jobs after a 429. A spend
 // cap is account-wide and does not clear within a night: `stop` makes every caller, in every run, fail at once
@@ -15,10 +17,14 @@ if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pausedUntil > now then return pausedUntil - now end
 local window = tonumber(ARGV[1])
+local spacing = math.floor(window / tonumber(ARGV[2]))
+local nextAt = tonumber(redis.call('GET', KEYS[4]) or '0')
+if nextAt > now then return nextAt - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
+  if spacing > 0 then redis.call('SET', KEYS[4], now + spacing, 'PX', spacing) end
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -79,7 +85,12 @@ export interface RequestBudget {
 }
 
 export function createRequestBudget(redis: Redis, prefix: string, max: number, windowMs: number): RequestBudget {
-  const keys = [`${prefix}:llm-budget:requests`, `${prefix}:llm-budget:paused-until`, `${prefix}:llm-budget:stopped`] as const;
+  const keys = [
+    `${prefix}:llm-budget:requests`,
+    `${prefix}:llm-budget:paused-until`,
+    `${prefix}:llm-budget:stopped`,
+    `${prefix}:llm-budget:next-at`,
+  ] as const;
   // Per process: each worker estimates from the answers it saw, which is enough to tell "nearly out" from "plenty".
   const estimate = { inputTokens: 0, outputTokens: 0 };
   // This process's own copy of the pause, set in the same tick a 429 is seen: the copy in Redis is one round trip
@@ -98,7 +109,7 @@ export function createRequestBudget(redis: Redis, prefix: string, max: number, w
           await sleep(localPausedUntil - Date.now(), signal);
           continue;
         }
-        const waitMs = Number(await redis.eval(ACQUIRE, 3, keys[0], keys[1], keys[2], windowMs, max, randomUUID()));
+        const waitMs = Number(await redis.eval(ACQUIRE, 4, keys[0], keys[1], keys[2], keys[3], windowMs, max, randomUUID()));
         if (waitMs < 0) throw new BudgetStoppedError((await redis.get(keys[2])) ?? "stopped");
         if (waitMs === 0) {
           // Granted, but a 429 may have arrived here during the round trip: keep the slot and wait the pause out.
