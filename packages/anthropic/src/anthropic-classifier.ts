@@ -6,6 +6,7 @@ import {
   type ClassificationResult,
   evaluateRubric,
   type FallbackReason,
+  inputsFingerprint,
   isFactsDecided,
   LlmAbortedError,
   type RubricThresholds,
@@ -17,6 +18,7 @@ import { DEFAULT_ANTHROPIC_MODEL } from "@engagement/runtime";
 import { toLlmError } from "./anthropic-errors.ts";
 import { buildClassificationRequest } from "./classification-request.ts";
 import { interpretResponse, usageOf } from "./classification-response.ts";
+import { anthropicJudgeIdentity } from "./judge-identity.ts";
 
 export { DEFAULT_ANTHROPIC_MODEL };
 
@@ -62,6 +64,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
   const timeoutMs = config.timeoutMs ?? 60_000;
   const thresholds = resolveThresholds(config.thresholds);
   const systemPrompt = buildSystemPrompt(thresholds);
+  const judge = { identity: anthropicJudgeIdentity(model, systemPrompt), thresholds };
   const client = new Anthropic({
     apiKey: config.apiKey,
     ...(config.baseURL === undefined ? {} : { baseURL: config.baseURL }),
@@ -106,6 +109,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
           model: answeredBy,
           fallbackReason: null,
           usage,
+          inputsFingerprint: inputsFingerprint(signals, judge),
         };
       }
       lastReason = outcome.reason;
@@ -115,5 +119,5 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     return { ...rules, source: "fallback", model: answeredBy, fallbackReason: lastReason, usage };
   }
 
-  return { name: "anthropic", model, classify };
+  return { name: "anthropic", model, judgeIdentity: judge.identity, thresholds, classify };
 }
