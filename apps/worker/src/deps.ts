@@ -30,4 +30,9 @@ export interface WorkerSettings {
   classifyChunkConcurrency: number;
   maxRateLimited: number;
   skipRecentHours: number;
+  /**
+   * Reuse of an LLM judgement whose inputs fingerprint is unchanged (LLM_FINGERPRINT, ..._MAX_AGE_DAYS): null
+   * when off; otherwise judgements older than maxAgeDays are made afresh.
+   */
+  fingerprint: { maxAgeDays: number } | null;
 }

@@ -20,6 +20,7 @@ const settings = {
   classifyChunkConcurrency: env.CLASSIFY_CHUNK_CONCURRENCY,
   maxRateLimited: env.CLASSIFY_MAX_RATE_LIMITED,
   skipRecentHours: env.SKIP_RECENT_HOURS,
+  fingerprint: env.LLM_FINGERPRINT === "on" ? { maxAgeDays: env.LLM_FINGERPRINT_MAX_AGE_DAYS } : null,
 };
 const workers = createWorkers({ db, queues, classifier, budget, logger, settings }, connection, prefix, {
   orgConcurrency: env.ORG_WORKER_CONCURRENCY,

@@ -69,7 +69,14 @@ export async function createPipeline(
     classifier,
     budget,
     logger: createLogger("worker-test", "warn", sink),
-    settings: { classifyChunkSize: 5, classifyChunkConcurrency: 3, maxRateLimited: 50, skipRecentHours: 24, ...opts.settings },
+    settings: {
+      classifyChunkSize: 5,
+      classifyChunkConcurrency: 3,
+      maxRateLimited: 50,
+      skipRecentHours: 24,
+      fingerprint: { maxAgeDays: 7 },
+      ...opts.settings,
+    },
   };
   const p: Pipeline = {
     t,
