@@ -11,6 +11,7 @@ import {
   inputsFingerprint,
   isFactsDecided,
   type Judge,
+  resultFromRubric,
 } from "@engagement/engagement";
 
 export const RECENT_SLACK_MS = 3_600_000;
@@ -68,7 +69,7 @@ export function partitionMembers(rows: MemberSignalsRow[], opts: PartitionOption
       else out.toClassify.push(row.userId);
       continue;
     }
-    out.decided.push(toMemberResult(row.userId, signals, classifyWithRules(signals, opts.judge.thresholds)));
+    out.decided.push(toMemberResult(row.userId, signals, resultFromRubric(signals, rubric)));
   }
   return out;
 }
