@@ -43,7 +43,7 @@ describe("Bull Board behind operator authentication", () => {
     expect(cookie).toMatch(/Max-Age=(59\d|600)\b/);
   });
 
-  it("serves the board and its API to the cookie, listing all three queues", async () => {
+  it("serves the board and its API to the cookie, listing every queue of the catalog", async () => {
     const page = await api.app.inject({ url: BOARD_PATH, headers: cookieHeader(operator) });
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-type"]).toMatch(/text\/html/);
@@ -53,7 +53,7 @@ describe("Bull Board behind operator authentication", () => {
     });
     expect(queues.statusCode).toBe(200);
     const names = (queues.json().queues as { name: string }[]).map((q) => q.name).sort();
-    expect(names).toEqual(["engagement-classify", "engagement-org-run", "engagement-scheduler"]);
+    expect(names).toEqual(["engagement-classify", "engagement-org-run", "engagement-provider-batch", "engagement-scheduler"]);
   });
 
   it("refuses an expired or forged cookie with 401", async () => {

@@ -1,7 +1,8 @@
-// A chunk of members for the LLM. Members already written in this run are skipped (a retry pays for nothing
-// twice); results are written as soon as the chunk stops, even when it stops on a rate limit.
-//   429 / 529  → the whole queue waits retry-after (queue.rateLimit) and the job goes back to waiting without
-//                using an attempt; after maxRateLimited such returns its members get the rules (fallback).
+// A chunk of members for the LLM, sent in requests of the classifier's membersPerRequest. Members already written
+// in this run are skipped (a retry pays for nothing twice); results are written as soon as the chunk stops.
+//   429 / 529  → every worker's budget pauses for retry-after at once, and the request is sent again after it:
+//                the job keeps its place, its slot and its finished members. After maxRateLimited such waits
+//                in one job, its remaining members get the rules (fallback, reason rate_limited).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
 //   spend cap  → a 429 naming enforced_spend_limit_reached or contract_spend_limit_reached: it will not clear
@@ -9,6 +10,7 @@
 //                request, in any run, fails at once without a call) and the run is marked (stopRunLlm); this
 //                job's and every later job's members get the rules with the reason spend_limit.
 import {
+  chunk,
   computeSignals,
   countRateLimitedResponse,
   getRun,
@@ -27,7 +29,7 @@ import {
   LlmSpendLimitError,
 } from "@engagement/engagement";
 import { BudgetStoppedError, isLastAttempt } from "@engagement/queue";
-import { RateLimitError, UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "bullmq";
 import pLimit from "p-limit";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { rulesFallback, toMemberResult } from "./member-partition.ts";
@@ -53,35 +55,64 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
     return { outcome: "classified", members: userIds.length, skipped: done.size, llm: 0, fallback };
   }
   const results: MemberResult[] = [];
+  /** Members whose requests met more 429/529s than the job may wait out. */
+  const rateLimitedOut: MemberSignalsRow[] = [];
+  let rateLimitWaits = 0;
   let stopError: unknown;
   let stopping: Promise<{ first: boolean }> | undefined;
   const limit = pLimit(deps.settings.classifyChunkConcurrency);
   await Promise.all(
-    rows.map((row) =>
+    chunk(rows, deps.classifier.membersPerRequest).map((group) =>
       limit(async () => {
-        // After the first rate limit or failure no new calls start: they would only be refused as well.
-        if (stopError) return;
-        try {
-          const { signals } = row;
-          const result = await deps.classifier.classify(signals, signal ? { signal } : {});
-          results.push(toMemberResult(row.userId, signals, result));
-        } catch (err) {
-          // A spend cap outranks whatever else the chunk met: retrying or waiting cannot help after it.
-          if (isSpendCap(err)) {
-            if (!isSpendCap(stopError)) {
-              stopError = err;
-              // At once, not when the chunk ends: calls about to start elsewhere would only be refused too.
-              stopping = stopLlm(deps, runId, err);
+        let pending = group;
+        // After a failure other than a rate limit no new calls start: they would only be refused as well.
+        while (pending.length > 0 && !stopError) {
+          const decided = new Set<number>();
+          const current = pending;
+          try {
+            await deps.classifier.classifyMany(
+              current.map((r) => r.signals),
+              {
+                ...(signal ? { signal } : {}),
+                onResult: (i, result) => {
+                  decided.add(i);
+                  const row = current[i] as MemberSignalsRow;
+                  results.push(toMemberResult(row.userId, row.signals, result));
+                },
+              },
+            );
+            return;
+          } catch (err) {
+            // What was decided before the failure is kept; only the rest is asked again.
+            pending = current.filter((_, i) => !decided.has(i));
+            if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
+              const waitMs = rateLimitWaitMs(err);
+              // Every worker's next request waits: none may start inside the window the provider announced.
+              await Promise.all([deps.budget.pause(waitMs), countRateLimitedResponse(deps.db, runId)]);
+              rateLimitWaits += 1;
+              if (rateLimitWaits > deps.settings.maxRateLimited) {
+                rateLimitedOut.push(...pending);
+                return;
+              }
+              log.warn({ waitMs, rateLimitWaits, pending: pending.length }, "provider rate limit: waiting, then sending again");
+              continue;
             }
-          } else stopError ??= err;
-          // Pause every worker at once: sibling calls of this chunk may run for seconds before the chunk stops.
-          if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) void deps.budget.pause(rateLimitWaitMs(err));
+            // A spend cap outranks whatever else the chunk met: retrying or waiting cannot help after it.
+            if (isSpendCap(err)) {
+              if (!isSpendCap(stopError)) {
+                stopError = err;
+                // At once, not when the chunk ends: calls about to start elsewhere would only be refused too.
+                stopping = stopLlm(deps, runId, err);
+              }
+            } else stopError ??= err;
+            return;
+          }
         }
       }),
     ),
   );
   await writeMemberResults(deps.db, runId, orgId, run.asOf, results);
-  const remaining = rows.filter((r) => !results.some((x) => x.userId === r.userId));
+  const written = new Set(results.map((r) => r.userId));
   const outcome = (fallback: number): ClassifyOutcome => ({
     outcome: "classified",
     members: userIds.length,
@@ -89,22 +120,17 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
     llm: results.filter((r) => r.source === "llm").length,
     fallback: fallback + results.filter((r) => r.source === "fallback").length,
   });
-  if (!stopError) return outcome(0);
+  const limited = await fallBack(deps, runId, orgId, run.asOf, rateLimitedOut, "rate_limited");
+  for (const r of rateLimitedOut) written.add(r.userId);
+  const remaining = rows.filter((r) => !written.has(r.userId));
+  if (!stopError) return outcome(limited);
 
   const err = stopError;
-  if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
-    const waitMs = rateLimitWaitMs(err);
-    // Both: the queue stops handing out classify jobs, and calls already queued inside running jobs wait too.
-    await Promise.all([deps.queues.classify.rateLimit(waitMs), deps.budget.pause(waitMs), countRateLimitedResponse(deps.db, runId)]);
-    if (job.attemptsStarted <= deps.settings.maxRateLimited) {
-      log.warn({ waitMs, attemptsStarted: job.attemptsStarted, remaining: remaining.length }, "provider rate limit: chunk requeued");
-      throw new RateLimitError();
-    }
-    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, "rate_limited"));
-  }
   if (isLlmTransientError(err)) {
     if (!isLastAttempt(job)) throw err;
-    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`));
+    return outcome(
+      limited + (await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_unavailable: ${(err as Error).message.slice(0, 120)}`)),
+    );
   }
   if (isSpendCap(err)) {
     const { first } = await (stopping as Promise<{ first: boolean }>);
@@ -114,11 +140,11 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
         "LLM spend limit reached: this run makes no more LLM calls and its remaining members get the rules result; raise the limit or wait for the next billing period",
       );
     }
-    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, SPEND_LIMIT_REASON));
+    return outcome(limited + (await fallBack(deps, runId, orgId, run.asOf, remaining, SPEND_LIMIT_REASON)));
   }
   if (err instanceof LlmPermanentError) {
     log.error({ err }, "LLM request rejected; members get the rules result");
-    return outcome(await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_rejected: ${err.message.slice(0, 120)}`));
+    return outcome(limited + (await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_rejected: ${err.message.slice(0, 120)}`)));
   }
   // Aborted (shutdown or cancel) or unexpected: a normal failure, retried by BullMQ.
   throw err;

@@ -35,4 +35,8 @@ export interface WorkerSettings {
    * when off; otherwise judgements older than maxAgeDays are made afresh.
    */
   fingerprint: { maxAgeDays: number } | null;
+  /** See LLM_MODE and LLM_BATCH_RUNS in env.ts. */
+  llmMode: "realtime" | "batch";
+  batchRuns: "scheduled" | "all";
+  batchPollMs: number;
 }

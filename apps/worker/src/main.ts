@@ -10,7 +10,9 @@ const env = loadConfigOrExit(() => loadWorkerEnv());
 const connection = createRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const budget = createRequestBudget(connection, prefix, env.LLM_RATE_MAX_REQUESTS, env.LLM_RATE_WINDOW_MS);
-const classifier = loadConfigOrExit(() => classifierFromEnv(env, budget));
+// The Message Batches endpoints are limited on their own, apart from the Messages requests.
+const batchApiBudget = createRequestBudget(connection, `${prefix}:batches`, env.LLM_BATCH_API_MAX_REQUESTS, 60_000);
+const classifier = loadConfigOrExit(() => classifierFromEnv(env, budget, batchApiBudget));
 
 const logger = createLogger("worker", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
@@ -21,12 +23,13 @@ const settings = {
   maxRateLimited: env.CLASSIFY_MAX_RATE_LIMITED,
   skipRecentHours: env.SKIP_RECENT_HOURS,
   fingerprint: env.LLM_FINGERPRINT === "on" ? { maxAgeDays: env.LLM_FINGERPRINT_MAX_AGE_DAYS } : null,
+  llmMode: env.LLM_MODE,
+  batchRuns: env.LLM_BATCH_RUNS,
+  batchPollMs: env.LLM_BATCH_POLL_MS,
 };
 const workers = createWorkers({ db, queues, classifier, budget, logger, settings }, connection, prefix, {
   orgConcurrency: env.ORG_WORKER_CONCURRENCY,
   classifyConcurrency: env.CLASSIFY_WORKER_CONCURRENCY,
-  rateMaxRequests: env.LLM_RATE_MAX_REQUESTS,
-  rateWindowMs: env.LLM_RATE_WINDOW_MS,
   lockDurationMs: env.JOB_LOCK_MS,
   stalledIntervalMs: env.STALLED_INTERVAL_MS,
 });

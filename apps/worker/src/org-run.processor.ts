@@ -30,6 +30,7 @@ interface RunContext {
   runId: string;
   orgId: string;
   force: boolean;
+  trigger: "scheduled" | "manual";
   /** Set once the run has started; the prepare step fixes it. */
   asOf: Date | null;
   log: WorkerDeps["logger"];
@@ -50,6 +51,7 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
     runId,
     orgId: run.orgId,
     force: run.force,
+    trigger: run.trigger,
     asOf: run.asOf,
     log: deps.logger.child({ runId, orgId: run.orgId, jobId: job.id }),
   };
@@ -99,9 +101,23 @@ async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<num
   const { toClassify } = part;
   const carriedBy = { recent: 0, inputs_unchanged: 0 };
   for (const c of part.carried) carriedBy[c.reason]++;
+  const parent = { id: job.id as string, queue: job.queueQualifiedName };
+  if (toClassify.length > 0 && usesBatches(deps, ctx)) {
+    // One child owns the run's provider batches; it finds the members itself (those still without a result).
+    await deps.queues.providerBatch.add(catalog.providerBatch.jobName, { runId, orgId } satisfies JobPayload<"providerBatch">, {
+      ...catalog.providerBatch.options,
+      jobId: jobIds.providerBatch(runId),
+      parent,
+      ignoreDependencyOnFailure: true,
+    });
+    ctx.log.info(
+      { members: rows.length, carried, carriedBy, decided, toClassify: toClassify.length, expiredOverrides },
+      "run prepared for provider batches",
+    );
+    return 1;
+  }
   // Children get deterministic ids from the ordered member list, so a repeated prepare adds no duplicates.
   const chunks = chunk(toClassify, deps.settings.classifyChunkSize);
-  const parent = { id: job.id as string, queue: job.queueQualifiedName };
   if (chunks.length > 0) {
     await deps.queues.classify.addBulk(
       chunks.map((userIds, i) => ({
@@ -116,6 +132,12 @@ async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<num
     "run prepared",
   );
   return chunks.length;
+}
+
+/** Batch mode, for this run's trigger, with a classifier that offers batches. */
+function usesBatches(deps: WorkerDeps, ctx: RunContext): boolean {
+  const { llmMode, batchRuns } = deps.settings;
+  return llmMode === "batch" && (batchRuns === "all" || ctx.trigger === "scheduled") && deps.classifier.batches !== undefined;
 }
 
 async function finalize(deps: WorkerDeps, job: Job, ctx: RunContext, classifyJobs: number): Promise<OrgRunOutcome> {

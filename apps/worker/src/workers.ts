@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { processOrgRun } from "./org-run.processor.ts";
+import { processProviderBatch } from "./provider-batch.processor.ts";
 
 type ConsumedKind = Exclude<JobKind, "scheduler">;
 type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>) => Promise<unknown>;
@@ -15,27 +16,15 @@ type Handler<K extends ConsumedKind> = (deps: WorkerDeps, input: HandlerInput<K>
 export const handlers: { [K in ConsumedKind]: Handler<K> } = {
   orgRun: processOrgRun,
   classify: processClassify,
+  providerBatch: processProviderBatch,
 };
 const CONSUMED = Object.keys(handlers) as ConsumedKind[];
 
 export interface WorkerTuning {
   orgConcurrency: number;
   classifyConcurrency: number;
-  /** The provider's budget: requests per window across every worker process (BullMQ's limiter is global). */
-  rateMaxRequests: number;
-  rateWindowMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
-}
-
-/**
- * The global limiter counts jobs, and a classify job makes up to chunkSize requests. Spacing job starts evenly
- * keeps any window of rateWindowMs under rateMaxRequests: with one job per interval d, a window holds at most
- * window/d + 1 starts, so d = chunk * window / (max - chunk) (and at least chunk * window / max).
- */
-export function classifyLimiter(chunkSize: number, maxRequests: number, windowMs: number): { max: number; duration: number } {
-  const budget = Math.max(maxRequests - chunkSize, Math.ceil(maxRequests / 2), 1);
-  return { max: 1, duration: Math.ceil((chunkSize * windowMs) / budget) };
 }
 
 /**
@@ -66,10 +55,13 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     stalledInterval: tuning.stalledIntervalMs,
     maxStalledCount: 2,
   };
-  const limiter = classifyLimiter(deps.settings.classifyChunkSize, tuning.rateMaxRequests, tuning.rateWindowMs);
   const options: { [K in ConsumedKind]: Partial<WorkerOptions> } = {
     orgRun: { concurrency: tuning.orgConcurrency },
-    classify: { concurrency: tuning.classifyConcurrency, limiter, maximumRateLimitDelay: 120_000 },
+    // No job limiter: the shared request budget paces each request (retries included) across every process,
+    // which a limiter counting jobs of several requests could only approximate.
+    classify: { concurrency: tuning.classifyConcurrency },
+    // Short steps (a poll, a submit, a collect) between long delays: two at a time per process is plenty.
+    providerBatch: { concurrency: 2 },
   };
   return CONSUMED.map((kind) => {
     const handler = handlers[kind] as Handler<typeof kind>;

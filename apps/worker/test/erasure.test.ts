@@ -28,6 +28,8 @@ async function redisContents(redis: Redis, prefix: string): Promise<Map<string, 
       else if (type === "set") value = await redis.smembers(key);
       else if (type === "zset") value = await redis.zrange(key, "0", "-1", "WITHSCORES");
       else if (type === "stream") value = await redis.xrange(key, "-", "+");
+      // Expired between SCAN and TYPE (BullMQ's short-lived check keys): nothing left to read.
+      else if (type === "none") continue;
       else throw new Error(`key ${key} has a type this scan does not read: ${type}`);
       contents.set(`${key} (${type})`, JSON.stringify(value));
     }

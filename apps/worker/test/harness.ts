@@ -25,6 +25,8 @@ export interface Pipeline {
   startWorkers(tuning?: Partial<WorkerTuning>): Worker[];
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
+  /** When each LLM request was let through by the budget, and when each 429/529 (with its retry-after) was seen. */
+  budgetEvents: { granted: number[]; refused: { at: number; retryAfterMs: number }[] };
   /** What the workers logged at warn level and above, parsed. */
   logLines(): { level: number; msg?: string; [key: string]: unknown }[];
 }
@@ -32,15 +34,19 @@ export interface Pipeline {
 export const FAST_TUNING: WorkerTuning = {
   orgConcurrency: 2,
   classifyConcurrency: 4,
-  rateMaxRequests: 2000,
-  rateWindowMs: 1000,
   lockDurationMs: 5000,
   stalledIntervalMs: 2000,
 };
 
 export async function createPipeline(
   label: string,
-  opts: { fake?: FakeAnthropicOptions; settings?: Partial<WorkerSettings>; budget?: { max: number; windowMs: number } } = {},
+  opts: {
+    fake?: FakeAnthropicOptions;
+    settings?: Partial<WorkerSettings>;
+    budget?: { max: number; windowMs: number };
+    /** Judged members per request; 5 by default, the chunk size, so a chunk is one request. */
+    membersPerRequest?: number;
+  } = {},
 ): Promise<Pipeline> {
   const t = await createTestDatabase(label);
   const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
@@ -48,13 +54,23 @@ export async function createPipeline(
   const prefix = `{test-${label}-${randomBytes(4).toString("hex")}}`;
   const queues = createQueues(connection, prefix);
   const budget = createRequestBudget(connection, prefix, opts.budget?.max ?? 2000, opts.budget?.windowMs ?? 1000);
+  const budgetEvents: Pipeline["budgetEvents"] = { granted: [], refused: [] };
   const classifier = createClassifier({
     kind: "anthropic",
     apiKey: "test-key",
     baseURL: fake.url,
     timeoutMs: 5000,
     maxRetries: 0,
-    beforeRequest: (signal) => budget.acquire(signal),
+    membersPerRequest: opts.membersPerRequest ?? 5,
+    beforeRequest: async (signal) => {
+      await budget.acquire(signal);
+      budgetEvents.granted.push(Date.now());
+    },
+    // A lost observation (Redis briefly away) only paces less tightly; the 429 path still holds.
+    onRateLimits: (limits) => {
+      if (limits.retryAfterMs !== undefined) budgetEvents.refused.push({ at: Date.now(), retryAfterMs: limits.retryAfterMs });
+      void budget.observe(limits).catch(() => undefined);
+    },
   });
   const logged: string[] = [];
   const sink = new Writable({
@@ -75,6 +91,9 @@ export async function createPipeline(
       maxRateLimited: 50,
       skipRecentHours: 24,
       fingerprint: { maxAgeDays: 7 },
+      llmMode: "realtime",
+      batchRuns: "all",
+      batchPollMs: 200,
       ...opts.settings,
     },
   };
@@ -86,6 +105,7 @@ export async function createPipeline(
     queues,
     deps,
     workers: [],
+    budgetEvents,
     logLines: () => logged.flatMap((chunk) => chunk.split("\n").filter(Boolean)).map((line) => JSON.parse(line)),
     startWorkers(tuning = {}) {
       p.workers.push(...createWorkers(deps, connection, prefix, { ...FAST_TUNING, ...tuning }));

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
 
+/** How many members a recorded Messages request carried. */
+function membersIn(body: unknown): number {
+  const text = (body as { messages: { content: string }[] }).messages.at(-1)?.content ?? "";
+  return (JSON.parse(/```json\n([\s\S]*)\n```/.exec(text)?.[1] ?? "{}") as { members?: unknown[] }).members?.length ?? 0;
+}
+
 describe("LLM failures during a run", () => {
   let p: Pipeline | undefined;
   afterEach(async () => {
@@ -21,8 +27,12 @@ describe("LLM failures during a run", () => {
     expect(fallbacks).toBeGreaterThan(0);
     expect(run!.countsBySource).toMatchObject({ fallback: fallbacks });
     expect(run!.errorDetails).toMatchObject({ fallbackReasons: { refusal: fallbacks } });
-    // Each judged member cost two calls (the answer and its one retry).
-    expect(run!.llmCalls).toBe(fallbacks * 2);
+    // Each request of five was refused, then each member was asked once more alone: one call per member on top
+    // of the shared ones, all of them counted on the run.
+    const alone = p.fake.requests.filter((r) => membersIn(r.body) === 1).length;
+    expect(alone).toBe(fallbacks);
+    expect(run!.llmCalls).toBe(p.fake.requests.length);
+    expect(run!.llmCalls).toBe(fallbacks + Math.ceil(fallbacks / 5));
     expect(await p.t.db.memberEngagement.count({ where: { orgId: org!.org.id } })).toBe(30);
   });
 
@@ -36,7 +46,10 @@ describe("LLM failures during a run", () => {
     const bySource = run!.countsBySource as Record<string, number>;
     expect(bySource).not.toHaveProperty("fallback");
     expect(bySource.llm).toBeGreaterThan(0);
-    expect(run!.llmCalls).toBe((bySource.llm ?? 0) + 1);
+    // The malformed answer was one request of five members; each of them was asked again alone.
+    const judged = bySource.llm ?? 0;
+    expect(p.fake.requests.filter((r) => membersIn(r.body) === 1)).toHaveLength(5);
+    expect(run!.llmCalls).toBe(Math.ceil(judged / 5) + 5);
   });
 
   it("falls back without retrying when the provider rejects the request (401)", async () => {

@@ -5,6 +5,7 @@ import {
   checkMemberText,
   classifyWithRules,
   ENGAGEMENT_LEVELS,
+  LlmRateLimitedError,
 } from "@engagement/engagement";
 import { buildSignals, SIGNALS_BY_LEVEL } from "@engagement/engagement/testing";
 import { type FakeAnthropic, startFakeAnthropic } from "@engagement/fake-anthropic";
@@ -53,6 +54,7 @@ describe("request shape", () => {
         name: CLASSIFICATION_TOOL_NAME,
         description: expect.any(String),
         input_schema: CLASSIFICATION_TOOL_INPUT_SCHEMA,
+        strict: true,
         cache_control: { type: "ephemeral" },
       },
     ]);
@@ -191,5 +193,121 @@ describe("every level through the anthropic classifier", () => {
   it.each(ENGAGEMENT_LEVELS)("%s fixture yields a member text that passes the guard", async (level) => {
     const result = await classifier().classify(SIGNALS_BY_LEVEL[level] as EngagementSignals);
     expect(checkMemberText(result.memberExplanation).ok).toBe(true);
+  });
+});
+
+describe("several members per request", () => {
+  /** Judged members (rubric steps 4-6) that differ, so answers can be told apart. */
+  const judgedMembers = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      buildSignals({
+        attended30: i % 3,
+        attended90: 3 + (i % 6),
+        attended180: 10 + (i % 6),
+        orgEvents30: 4,
+        orgEvents90: 12,
+        orgEvents180: 24,
+        lastAttendedDaysAgo: 2 + (i % 40),
+        noShows90: i % 2,
+        registered90: 4 + (i % 6),
+      }),
+    );
+  const membersOf = (body: Body) => {
+    const text = body.messages.at(-1)?.content ?? "";
+    return (JSON.parse(/```json\n([\s\S]*)\n```/.exec(text)?.[1] ?? "{}") as { members: { ref: string }[] }).members;
+  };
+
+  it("sends judged members K at a time with opaque refs, skips the facts-decided ones, and keeps input order", async () => {
+    const list = [...judgedMembers(23), SIGNALS_BY_LEVEL.new, ...judgedMembers(22), SIGNALS_BY_LEVEL.inactive];
+    const results = await classifier({ membersPerRequest: 20 }).classifyMany(list);
+    expect(bodies().map((b) => membersOf(b).length)).toEqual([20, 20, 5]);
+    expect(membersOf(bodies()[0] as Body).map((m) => m.ref)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`));
+    expect(results).toHaveLength(list.length);
+    expect(results[23]).toMatchObject({ level: "new", source: "rules" });
+    expect(results[46]).toMatchObject({ level: "inactive", source: "rules" });
+    expect(results.filter((r) => r.source === "llm")).toHaveLength(45);
+    // Each answer lands on its own member: the same member alone gets the same judgement.
+    const alone = await classifier({ membersPerRequest: 1 }).classify(list[30] as EngagementSignals);
+    expect(results[30]).toMatchObject({
+      level: alone.level,
+      adminExplanation: alone.adminExplanation,
+      memberExplanation: alone.memberExplanation,
+    });
+  });
+
+  it("asks for output tokens per member, and gives K = 1 the request of one member", async () => {
+    await classifier({ membersPerRequest: 20, maxTokens: 500 }).classifyMany(judgedMembers(3));
+    await classifier({ membersPerRequest: 1, maxTokens: 500 }).classifyMany(judgedMembers(2));
+    expect(bodies().map((b) => b.max_tokens)).toEqual([1500, 500, 500]);
+  });
+
+  it.each([
+    ["missing_item", "invalid_tool_input"],
+    ["invalid_item", "invalid_tool_input"],
+    ["unsafe_item", "unsafe_member_text"],
+    ["unknown_ref", "invalid_tool_input"],
+  ] as const)("%s: only that member is asked again, alone; the others keep the first answer", async (fault, reason) => {
+    fake.fault(fault, 1);
+    const failed: string[] = [];
+    const results = await classifier({ membersPerRequest: 20, onAttemptFailed: (i) => failed.push(i.reason) }).classifyMany(
+      judgedMembers(6),
+    );
+    expect(bodies().map((b) => membersOf(b).length)).toEqual([6, 1]);
+    expect(failed).toEqual([reason]);
+    expect(results.every((r) => r.source === "llm")).toBe(true);
+    for (const r of results) expect(checkMemberText(r.memberExplanation).ok).toBe(true);
+  });
+
+  it("an item bad twice (in the request, then alone) falls back to the rules with the reason; the rest are the model's", async () => {
+    fake.fault("unsafe_item", 1);
+    fake.fault("unsafe_member_text", 1);
+    const list = judgedMembers(4);
+    const results = await classifier({ membersPerRequest: 20 }).classifyMany(list);
+    const fallbacks = results.filter((r) => r.source === "fallback");
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]).toMatchObject({ fallbackReason: "unsafe_member_text" });
+    const index = results.findIndex((r) => r.source === "fallback");
+    expect(fallbacks[0]?.level).toBe(classifyWithRules(list[index] as EngagementSignals).level);
+    expect(results.filter((r) => r.source === "llm")).toHaveLength(3);
+  });
+
+  it("a refusal of the whole request asks each member again alone", async () => {
+    fake.fault("refusal", 1);
+    const results = await classifier({ membersPerRequest: 20 }).classifyMany(judgedMembers(3));
+    expect(bodies().map((b) => membersOf(b).length)).toEqual([3, 1, 1, 1]);
+    expect(results.every((r) => r.source === "llm")).toBe(true);
+  });
+
+  it("the members' usage adds up to exactly what the requests used, each call counted once", async () => {
+    fake.fault("missing_item", 1);
+    const used: { inputTokens: number; outputTokens: number }[] = [];
+    const c = classifier({ membersPerRequest: 4, onRateLimits: (l) => l.used && used.push(l.used) });
+    const results = await c.classifyMany(judgedMembers(10));
+    const sum = (f: (u: (typeof results)[number]["usage"]) => number) => results.reduce((n, r) => n + f(r.usage), 0);
+    // 4 + 4 + 2 members, and the one whose item was missing alone again.
+    expect(fake.requests).toHaveLength(4);
+    expect(used).toHaveLength(4);
+    expect(sum((u) => u.llmCalls)).toBe(4);
+    expect(sum((u) => u.inputTokens + u.cacheWriteTokens)).toBe(used.reduce((n, u) => n + u.inputTokens, 0));
+    expect(sum((u) => u.outputTokens)).toBe(used.reduce((n, u) => n + u.outputTokens, 0));
+  });
+
+  it("hands each result to onResult as it is decided, so a failure later in the call loses nothing paid for", async () => {
+    // The provider admits one request: the first group is answered, the second is refused with a 429.
+    const limited = await startFakeAnthropic({ apiKey: API_KEY, rateLimit: { requests: 1, windowMs: 60_000 } });
+    try {
+      const c = createAnthropicClassifier({ apiKey: API_KEY, baseURL: limited.url, membersPerRequest: 2 });
+      const delivered: number[] = [];
+      const list = [SIGNALS_BY_LEVEL.new, ...judgedMembers(4)];
+      await expect(c.classifyMany(list, { onResult: (i) => delivered.push(i) })).rejects.toBeInstanceOf(LlmRateLimitedError);
+      expect(delivered.sort()).toEqual([0, 1, 2]);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("refuses a K outside 1 to 50", () => {
+    expect(() => classifier({ membersPerRequest: 0 })).toThrow(RangeError);
+    expect(() => classifier({ membersPerRequest: 51 })).toThrow(/1 to 50/);
   });
 });

@@ -11,9 +11,13 @@ export interface ClassifierEnvValues {
   ANTHROPIC_MODEL: string;
   ANTHROPIC_MAX_TOKENS: number;
   ANTHROPIC_TIMEOUT_MS: number;
+  LLM_MEMBERS_PER_REQUEST: number;
 }
 
-export function classifierFromEnv(env: ClassifierEnvValues, hooks: Pick<AnthropicClassifierConfig, "beforeRequest"> = {}): Classifier {
+export function classifierFromEnv(
+  env: ClassifierEnvValues,
+  hooks: Pick<AnthropicClassifierConfig, "beforeRequest" | "onRateLimits" | "beforeBatchApiCall"> = {},
+): Classifier {
   const kind = resolveClassifier(env);
   if (kind === "rules" || !env.ANTHROPIC_API_KEY) return createClassifier({ kind: "rules" });
   return createClassifier({
@@ -22,6 +26,7 @@ export function classifierFromEnv(env: ClassifierEnvValues, hooks: Pick<Anthropi
     ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
     model: env.ANTHROPIC_MODEL,
     maxTokens: env.ANTHROPIC_MAX_TOKENS,
+    membersPerRequest: env.LLM_MEMBERS_PER_REQUEST,
     timeoutMs: env.ANTHROPIC_TIMEOUT_MS,
     // The queue owns retries (rate limits, backoff); SDK retries inside a job would hide 429s from it.
     maxRetries: 0,

@@ -117,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
                 apiKey: env.ANTHROPIC_API_KEY,
                 model: env.ANTHROPIC_MODEL,
                 maxTokens: env.ANTHROPIC_MAX_TOKENS,
+                membersPerRequest: env.LLM_MEMBERS_PER_REQUEST,
                 timeoutMs: env.ANTHROPIC_TIMEOUT_MS,
                 ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
               },

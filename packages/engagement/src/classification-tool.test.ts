@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { z } from "zod";
-import { CLASSIFICATION_TOOL_INPUT_SCHEMA, CLASSIFICATION_TOOL_NAME, ClassificationToolInput } from "./classification-tool.ts";
+import { CLASSIFICATION_TOOL_INPUT_SCHEMA, CLASSIFICATION_TOOL_NAME, ClassificationItem, toStrictSchema } from "./classification-tool.ts";
 import { JUDGED_LEVELS } from "./levels.ts";
 
 type JsonSchema = {
@@ -18,7 +17,9 @@ type JsonSchema = {
 };
 
 const schema = CLASSIFICATION_TOOL_INPUT_SCHEMA as JsonSchema;
-const props = schema.properties ?? {};
+const list = schema.properties?.classifications ?? {};
+const item = list.items ?? {};
+const props = item.properties ?? {};
 
 /**
  * A tiny validator for the subset of JSON Schema the tool uses; with it each sample is judged by the JSON
@@ -48,60 +49,81 @@ function jsonSchemaAccepts(s: JsonSchema, value: unknown): boolean {
 }
 
 const valid = {
+  ref: "m1",
   level: "moderate",
   adminExplanation: "Attended 3 of 10 events in 90 days.",
   memberExplanation: "Thanks for coming along!",
   keyFactors: ["3 of 10 events"],
 };
 
+/** Every key used anywhere in a JSON schema. */
+function keysOf(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(keysOf);
+  if (typeof node !== "object" || node === null) return [];
+  return Object.entries(node).flatMap(([k, v]) => [k, ...keysOf(k === "properties" ? Object.values(v as object) : v)]);
+}
+
 describe("classification tool", () => {
   it("has the contract name", () => {
-    expect(CLASSIFICATION_TOOL_NAME).toBe("record_engagement_classification");
+    expect(CLASSIFICATION_TOOL_NAME).toBe("record_engagement_classifications");
   });
 
-  it("JSON schema is an object schema with exactly the four required fields and no extras", () => {
-    expect(schema.type).toBe("object");
-    expect(Object.keys(props).sort()).toEqual(["adminExplanation", "keyFactors", "level", "memberExplanation"]);
-    expect([...(schema.required ?? [])].sort()).toEqual(Object.keys(props).sort());
-    expect(schema.additionalProperties).toBe(false);
+  it("is an object holding a list of items, each with exactly the five required fields and no extras", () => {
+    expect(schema).toMatchObject({ type: "object", required: ["classifications"], additionalProperties: false });
+    expect(list).toMatchObject({ type: "array", minItems: 1 });
+    expect(Object.keys(props).sort()).toEqual(["adminExplanation", "keyFactors", "level", "memberExplanation", "ref"]);
+    expect([...(item.required ?? [])].sort()).toEqual(Object.keys(props).sort());
+    expect(item.additionalProperties).toBe(false);
     expect(schema).not.toHaveProperty("$schema");
   });
 
-  it("offers the model only the judged levels, and states the limits", () => {
+  it("uses only what strict tool use supports: closed objects, no length bounds, minItems 0 or 1", () => {
+    const keys = keysOf(schema);
+    for (const unsupported of ["minLength", "maxLength", "maxItems", "minimum", "maximum"]) expect(keys).not.toContain(unsupported);
+    expect(toStrictSchema({ type: "array", minItems: 3, maxItems: 5, items: { type: "object", properties: {} } })).toEqual({
+      type: "array",
+      minItems: 1,
+      items: { type: "object", properties: {}, additionalProperties: false },
+    });
+  });
+
+  it("offers the model only the judged levels, and states the limits in the descriptions", () => {
     expect(props.level?.enum).toEqual([...JUDGED_LEVELS]);
-    expect(props.adminExplanation?.maxLength).toBe(600);
-    expect(props.memberExplanation?.maxLength).toBe(400);
-    expect(props.keyFactors).toMatchObject({ minItems: 1, maxItems: 5 });
+    expect(props.adminExplanation?.description).toContain("at most 600 characters");
+    expect(props.memberExplanation?.description).toContain("at most 400 characters");
+    expect(props.keyFactors?.description).toContain("1 to 5");
     for (const p of Object.values(props)) expect(p.description).toEqual(expect.any(String));
   });
 
-  it("is the zod schema's own JSON form, so the two cannot drift", () => {
-    const { $schema: _ignored, ...fromZod } = z.toJSONSchema(ClassificationToolInput);
-    expect(CLASSIFICATION_TOOL_INPUT_SCHEMA).toEqual(fromZod);
+  it.each([
+    ["a valid item", valid],
+    ["level new (facts-only level)", { ...valid, level: "new" }],
+    ["level inactive", { ...valid, level: "inactive" }],
+    ["no key factors", { ...valid, keyFactors: [] }],
+    ["a missing field", { ref: "m1", level: "moderate", adminExplanation: "a", memberExplanation: "b" }],
+    ["no ref", { level: "moderate", adminExplanation: "a", memberExplanation: "b", keyFactors: ["c"] }],
+    ["an extra field", { ...valid, confidence: 0.9 }],
+    ["a number as level", { ...valid, level: 2 }],
+  ])("zod and the JSON schema agree on the shape: %s", (_name, sample) => {
+    const zodStrict = ClassificationItem.strict().safeParse(sample).success;
+    expect(jsonSchemaAccepts(item, sample)).toBe(zodStrict);
   });
 
   it.each([
-    ["a valid answer", valid],
-    ["level new (facts-only level)", { ...valid, level: "new" }],
-    ["level inactive", { ...valid, level: "inactive" }],
     ["admin text of 601 characters", { ...valid, adminExplanation: "x".repeat(601) }],
-    ["admin text of 600 characters", { ...valid, adminExplanation: "x".repeat(600) }],
     ["member text of 401 characters", { ...valid, memberExplanation: "x".repeat(401) }],
-    ["member text of 400 characters", { ...valid, memberExplanation: "x".repeat(400) }],
-    ["no key factors", { ...valid, keyFactors: [] }],
     ["six key factors", { ...valid, keyFactors: ["a", "b", "c", "d", "e", "f"] }],
-    ["five key factors", { ...valid, keyFactors: ["a", "b", "c", "d", "e"] }],
-    ["a missing field", { level: "moderate", adminExplanation: "a", memberExplanation: "b" }],
-    ["an extra field", { ...valid, confidence: 0.9 }],
-    ["a number as level", { ...valid, level: 2 }],
-    ["empty member text", { ...valid, memberExplanation: "" }],
-  ])("zod and the JSON schema agree on %s", (_name, sample) => {
-    const zodStrict = ClassificationToolInput.strict().safeParse(sample).success;
-    expect(jsonSchemaAccepts(schema, sample)).toBe(zodStrict);
+    ["an empty member text", { ...valid, memberExplanation: "" }],
+  ])("zod refuses what strict mode cannot: %s", (_name, sample) => {
+    expect(jsonSchemaAccepts(item, sample)).toBe(true);
+    expect(ClassificationItem.safeParse(sample).success).toBe(false);
   });
 
-  it("zod accepts a valid answer and rejects an out-of-range level", () => {
-    expect(ClassificationToolInput.safeParse(valid).success).toBe(true);
-    expect(ClassificationToolInput.safeParse({ ...valid, level: "new" }).success).toBe(false);
+  it.each([
+    ["admin text of 600 characters", { ...valid, adminExplanation: "x".repeat(600) }],
+    ["member text of 400 characters", { ...valid, memberExplanation: "x".repeat(400) }],
+    ["five key factors", { ...valid, keyFactors: ["a", "b", "c", "d", "e"] }],
+  ])("zod accepts the limit itself: %s", (_name, sample) => {
+    expect(ClassificationItem.safeParse(sample).success).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+export * from "./batch-judge.ts";
 export * from "./classification-result.ts";
 export * from "./classification-tool.ts";
 export * from "./classifier.ts";

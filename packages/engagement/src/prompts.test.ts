@@ -16,25 +16,33 @@ const memberRow = () => ({
 const FENCE = /^```json\n([\s\S]*)\n```$/;
 
 describe("buildUserMessage", () => {
-  it("is a single fenced json block holding only signals and the rubric suggestion", () => {
-    const text = buildUserMessage(buildSignals(), "moderate");
+  it("is a single fenced json block holding, per member, only its ref, signals and the rubric suggestion", () => {
+    const text = buildUserMessage([
+      { ref: "m1", signals: buildSignals(), rubricSuggestion: "moderate" },
+      { ref: "m2", signals: buildSignals({ attended90: 1 }), rubricSuggestion: "at_risk" },
+    ]);
     const match = FENCE.exec(text);
     expect(match).not.toBeNull();
     expect(text.match(/```/g)).toHaveLength(2);
     const payload = JSON.parse(match?.[1] ?? "");
-    expect(Object.keys(payload)).toEqual(["signals", "rubricSuggestion"]);
-    expect(payload).toEqual({ signals: buildSignals(), rubricSuggestion: "moderate" });
+    expect(Object.keys(payload)).toEqual(["members"]);
+    expect(payload.members).toEqual([
+      { ref: "m1", signals: buildSignals(), rubricSuggestion: "moderate" },
+      { ref: "m2", signals: buildSignals({ attended90: 1 }), rubricSuggestion: "at_risk" },
+    ]);
+    // One member per line, no indentation: the user turn is billed at the full rate.
+    expect(text.split("\n")).toHaveLength(6);
   });
 
-  it("drops names, emails and ids carried on the object passed in", () => {
-    const text = buildUserMessage(memberRow(), "at_risk");
+  it("drops names, emails and ids carried on the objects passed in", () => {
+    const text = buildUserMessage([{ ref: "m1", signals: memberRow(), rubricSuggestion: "at_risk" }]);
     for (const secret of ["Ada", "ada@example.org", "8f14e45f", "0b9d4b0e", "memberId", "email"]) {
       expect(text).not.toContain(secret);
     }
   });
 
   it("refuses signals that are not valid rather than sending them", () => {
-    expect(() => buildUserMessage(buildSignals({ attended90: -1 }), "moderate")).toThrow();
+    expect(() => buildUserMessage([{ ref: "m1", signals: buildSignals({ attended90: -1 }), rubricSuggestion: "moderate" }])).toThrow();
   });
 });
 

@@ -13,9 +13,9 @@ const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
  * definition it forms a byte-identical prefix across a batch and is served from the prompt cache.
  */
 export function buildSystemPrompt(t: RubricThresholds): string {
-  return `You judge how engaged one member of a membership organisation is, from attendance counts alone. You never learn who the member is.
+  return `You judge how engaged members of a membership organisation are, from attendance counts alone. You never learn who a member is.
 
-The user message is one JSON block: {"signals": {...}, "rubricSuggestion": "<level>"}.
+The user message is one JSON block: {"members": [{"ref": "m1", "signals": {...}, "rubricSuggestion": "<level>"}, ...]}. Judge each member on their own record: one member's signals never bear on another's judgement, and the order of the list means nothing.
 Signal fields: tenureDays (days since joining); orgEvents30/90/180 (events the organisation held in the last 30/90/180 days); attended30/90/180 (of those, events the member attended); registered90 and noShows90 (registrations in the 90-day window and how many ended without attendance); upcomingRegistrations (future events the member is registered for); lastAttendedDaysAgo (null if never); previousLevel (the last computed level, or null). prior90 = attended180 - attended90 is attendance in the 90 days before the last 90.
 
 Rubric (evaluated in order; the first match wins). Rules 1-3 have already been applied: every member you see reached rule 4, 5 or 6.
@@ -30,7 +30,7 @@ rubricSuggestion is what these rules decided. Choose one of highly_engaged, mode
 
 ${buildWorkedExamples(t)}
 
-Answer only by calling the ${CLASSIFICATION_TOOL_NAME} tool.
+Answer only by calling the ${CLASSIFICATION_TOOL_NAME} tool, once, with one item in classifications per member, each carrying that member's ref exactly as given.
 - adminExplanation (at most ${ADMIN_EXPLANATION_MAX} characters) is for staff: cite the numbers the decision rests on.
 - keyFactors: 1 to 5 short facts for staff, most decisive first.
 - memberExplanation (at most ${MEMBER_EXPLANATION_MAX} characters) is shown to the member. Write to them in the second person ("you"), warmly and encouragingly; thank them for what they do, invite them to what is coming up. Never judge or grade them. Never use these words or any form of them: ${MEMBER_DENIED_TERMS.join(", ")}. Never name the levels. Do not invent events, dates or names.`;
@@ -49,8 +49,16 @@ export function pickSignals(signals: EngagementSignals): EngagementSignals {
   return EngagementSignals.parse(picked);
 }
 
+/** One member of a request: an opaque ref (see memberRef), the signals and the rubric's suggestion. */
+export interface RequestMember {
+  ref: string;
+  signals: EngagementSignals;
+  rubricSuggestion: EngagementLevel;
+}
+
 /** The whole user turn: one fenced JSON block and nothing else, so it holds no free text about a person. */
-export function buildUserMessage(signals: EngagementSignals, rubricSuggestion: EngagementLevel): string {
-  const payload = { signals: pickSignals(signals), rubricSuggestion };
-  return `\`\`\`json\n${JSON.stringify(payload, null, 2)}\n\`\`\``;
+export function buildUserMessage(members: readonly RequestMember[]): string {
+  // One compact member per line: the user turn is the part billed at the full rate, so no indentation.
+  const lines = members.map((m) => JSON.stringify({ ref: m.ref, signals: pickSignals(m.signals), rubricSuggestion: m.rubricSuggestion }));
+  return `\`\`\`json\n{"members": [\n${lines.join(",\n")}\n]}\n\`\`\``;
 }

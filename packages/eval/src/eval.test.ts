@@ -1,7 +1,9 @@
 // The evaluation set (packages/eval/src/histories.json) through the real signal SQL: it must stay large, cover every rubric
 // step, and the rules must match every hand-worked label. A failure means the SQL, the rubric or a label is wrong.
+import { createAnthropicClassifier } from "@engagement/anthropic";
 import { createTestDatabase, type TestDatabase } from "@engagement/db/testing";
 import { ENGAGEMENT_LEVELS, evaluateRubric, RUBRIC_STEPS } from "@engagement/engagement";
+import { startFakeAnthropic } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { loadHistories } from "./histories.ts";
 import { type LoadedHistory, loadHistorySignals } from "./load-signals.ts";
@@ -48,5 +50,24 @@ describe("evaluation set", () => {
       loaded.map((l) => ({ id: l.history.id, expected: l.history.expectedLevel, actual: evaluateRubric(l.signals).level })),
     );
     expect(a.correct / a.total).toBe(1);
+  });
+
+  it("through the fake judge, the decisions at the default K equal those at K = 1, each item checked alone", async () => {
+    const fake = await startFakeAnthropic({ apiKey: "eval-key" });
+    try {
+      const signals = loaded.map((l) => l.signals);
+      const one = await createAnthropicClassifier({ apiKey: "eval-key", baseURL: fake.url, membersPerRequest: 1 }).classifyMany(signals);
+      const requestsAtOne = fake.requests.length;
+      fake.reset();
+      const many = await createAnthropicClassifier({ apiKey: "eval-key", baseURL: fake.url }).classifyMany(signals);
+      const decision = (r: (typeof one)[number]) => [r.level, r.source, r.fallbackReason, r.memberExplanation];
+      expect(many.map(decision)).toEqual(one.map(decision));
+      const judged = one.filter((r) => r.source === "llm").length;
+      expect(judged).toBeGreaterThan(40);
+      expect(requestsAtOne).toBe(judged);
+      expect(fake.requests.length).toBe(Math.ceil(judged / 20));
+    } finally {
+      await fake.stop();
+    }
   });
 });

@@ -67,7 +67,10 @@ try {
     }
     const classifier = createAnthropicClassifier(config);
     const llm: { l: LoadedHistory; rules: ClassificationResult; result: ClassificationResult }[] = [];
-    for (const { l, result: rulesResult } of rules) llm.push({ l, rules: rulesResult, result: await classifier.classify(l.signals) });
+    // Together, as the worker sends them: several members per request, each answer checked on its own.
+    const results = await classifier.classifyMany(rules.map(({ l }) => l.signals));
+    for (const [i, { l, result: rulesResult }] of rules.entries())
+      llm.push({ l, rules: rulesResult, result: results[i] as ClassificationResult });
     sections.push(agreementSection(llmName, llm));
   }
 

@@ -25,8 +25,8 @@ export function apiErrorBody(type: ApiErrorType, message: string, requestId: str
 
 const ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/** Ids shaped like the real ones (`req_01…`, `msg_01…`, `toolu_01…`) so log parsers treat them alike. */
-export function newId(prefix: "req" | "msg" | "toolu"): string {
+/** Ids shaped like the real ones (`req_01…`, `msg_01…`, `toolu_01…`, `msgbatch_01…`) so log parsers treat them alike. */
+export function newId(prefix: "req" | "msg" | "toolu" | "msgbatch"): string {
   const bytes = randomBytes(22);
   let tail = "";
   for (const b of bytes) tail += ALPHABET[b % ALPHABET.length];

@@ -1,8 +1,12 @@
 import { z } from "zod";
 import type { MessageParam } from "./protocol.ts";
 
-/** The tool whose forced use makes the fake act as the engagement judge. */
+/** The tool whose forced use makes the fake act as the engagement judge, one member per request (old clients). */
 export const CLASSIFICATION_TOOL = "record_engagement_classification";
+/** The same judge for several members per request: `{members: [{ref, signals, rubricSuggestion}]}` in, one item per ref out. */
+export const MULTI_CLASSIFICATION_TOOL = "record_engagement_classifications";
+/** The most members the contract allows in one request. */
+export const MAX_MEMBERS_PER_REQUEST = 200;
 
 const count = z.number().int().min(0);
 
@@ -31,6 +35,25 @@ export type PromptPayload = z.infer<typeof PromptPayload>;
 
 export type PayloadResult = { ok: true; payload: PromptPayload } | { ok: false; message: string };
 
+const MemberPayload = z.object({ ref: z.string().min(1), signals: JudgeSignals, rubricSuggestion: z.string().optional() });
+export type MemberPayload = z.infer<typeof MemberPayload>;
+
+const MembersPayload = z.object({
+  members: z
+    .array(MemberPayload)
+    .min(1)
+    .max(MAX_MEMBERS_PER_REQUEST)
+    .superRefine((members, ctx) => {
+      const seen = new Set<string>();
+      members.forEach((m, i) => {
+        if (seen.has(m.ref)) ctx.addIssue({ code: "custom", path: [i, "ref"], message: `duplicate ref "${m.ref}"` });
+        seen.add(m.ref);
+      });
+    }),
+});
+
+export type MembersResult = { ok: true; members: MemberPayload[] } | { ok: false; message: string };
+
 function textOf(message: MessageParam): string {
   if (typeof message.content === "string") return message.content;
   return message.content.map((block) => (block.type === "text" && typeof block.text === "string" ? block.text : "")).join("\n");
@@ -38,8 +61,7 @@ function textOf(message: MessageParam): string {
 
 const JSON_FENCE = /```json[^\S\n]*\n([\s\S]*?)```/;
 
-/** Reads `{signals, rubricSuggestion}` from the first ```json fence of the last user message. */
-export function readClassificationPayload(messages: MessageParam[]): PayloadResult {
+function readFencedJson<T>(messages: MessageParam[], schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; message: string } {
   const lastUser = messages.findLast((m) => m.role === "user");
   const fenced = lastUser ? JSON_FENCE.exec(textOf(lastUser)) : null;
   if (!fenced?.[1]) {
@@ -51,10 +73,22 @@ export function readClassificationPayload(messages: MessageParam[]): PayloadResu
   } catch (error) {
     return { ok: false, message: `fake-anthropic: the \`\`\`json block is not valid JSON (${(error as Error).message})` };
   }
-  const parsed = PromptPayload.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, message: `fake-anthropic: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid signals"}` };
   }
-  return { ok: true, payload: parsed.data };
+  return { ok: true, value: parsed.data };
+}
+
+/** Reads `{signals, rubricSuggestion}` from the first ```json fence of the last user message. */
+export function readClassificationPayload(messages: MessageParam[]): PayloadResult {
+  const read = readFencedJson(messages, PromptPayload);
+  return read.ok ? { ok: true, payload: read.value } : read;
+}
+
+/** Reads `{members: [...]}` (1..200 members, unique refs) from the first ```json fence of the last user message. */
+export function readMembersPayload(messages: MessageParam[]): MembersResult {
+  const read = readFencedJson(messages, MembersPayload);
+  return read.ok ? { ok: true, members: read.value.members } : read;
 }

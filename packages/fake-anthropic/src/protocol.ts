@@ -7,6 +7,7 @@ import {
   modelCapabilities,
   THINKING_NOT_SUPPORTED,
 } from "./models.ts";
+import { strictToolsProblem } from "./strict-schema.ts";
 
 /**
  * The part of the Messages API request (version 2026-10-21) the fake checks. Objects are loose because the
@@ -39,6 +40,7 @@ const Tool = z.looseObject({
   description: z.string().optional(),
   input_schema: z.looseObject({ type: z.literal("object") }),
   cache_control: CacheControl.nullish(),
+  strict: z.boolean().optional(),
 });
 export type Tool = z.infer<typeof Tool>;
 
@@ -73,6 +75,29 @@ export const MessagesRequest = z.looseObject({
 });
 export type MessagesRequest = z.infer<typeof MessagesRequest>;
 
+/**
+ * "Cache entries with longer TTL must appear before shorter TTLs (that is, a 1-hour cache entry must appear before
+ * any 5-minute cache entries)" (prompt caching page, "Mixing different TTLs"), in the cache's order: tools, system,
+ * messages.
+ */
+function cacheTtlOrderProblem(request: MessagesRequest): string | null {
+  const marks: (CacheControl | null | undefined)[] = [
+    ...(request.tools ?? []).map((t) => t.cache_control),
+    ...(Array.isArray(request.system) ? request.system.map((b) => b.cache_control) : []),
+    ...request.messages.flatMap((m) => (typeof m.content === "string" ? [] : m.content.map((b) => b.cache_control))),
+  ];
+  let seenFiveMinutes = false;
+  for (const mark of marks) {
+    if (!mark) continue;
+    const ttl = mark.ttl ?? "5m";
+    if (ttl === "1h" && seenFiveMinutes) {
+      return 'cache_control: a "1h" cache entry must appear before any "5m" cache entries (longer TTLs first)';
+    }
+    if (ttl === "5m") seenFiveMinutes = true;
+  }
+  return null;
+}
+
 /** Sampling parameters the 2026-10-21 API version answers with a 400, even at their default values. */
 export const REMOVED_SAMPLING_PARAMS = ["temperature", "top_p", "top_k"] as const;
 const SAMPLING_REMOVED_SINCE = "2026-10-21";
@@ -101,6 +126,10 @@ export function checkMessagesRequest(body: unknown, apiVersion: string): Request
   if (request.stream) {
     return { ok: false, message: "stream: the fake Anthropic server does not implement streaming" };
   }
+  const strictProblem = strictToolsProblem(request.tools ?? []);
+  if (strictProblem) return { ok: false, message: strictProblem };
+  const ttlProblem = cacheTtlOrderProblem(request);
+  if (ttlProblem) return { ok: false, message: ttlProblem };
   const model = modelCapabilities(request.model);
   if (!model) return { ok: false, type: "not_found_error", message: `model: ${request.model}` };
   const thinking = request.thinking?.type ?? (model.defaultThinking === "adaptive" ? "adaptive" : "disabled");

@@ -106,3 +106,35 @@ describe("maxInWindow", () => {
     expect(maxInWindow([5000, 0, 100, 200], 1000)).toBe(3);
   });
 });
+
+describe("retry-after discipline", () => {
+  it("counts requests that arrive while an announced retry-after is running, from any client", async () => {
+    const other = new Anthropic({ apiKey: "test-key", baseURL: fake.url, maxRetries: 0 });
+    for (let i = 0; i < 3; i++) await client.messages.create(buildClassificationBody());
+    const limited = (await client.messages.create(buildClassificationBody()).catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.RateLimitError
+    >;
+    const wait = Number(limited.headers.get("retry-after")) * 1000;
+    expect(fake.stats().insideRetryAfter).toBe(0);
+
+    // Another client of the same account ignores the wait: both of its requests count, answered or not.
+    now += wait / 2;
+    await other.messages.create(buildClassificationBody()).catch(() => null);
+    await other.messages.create(buildClassificationBody()).catch(() => null);
+    expect(fake.stats().insideRetryAfter).toBe(2);
+    now += wait;
+    await expect(client.messages.create(buildClassificationBody())).resolves.toMatchObject({ stop_reason: "tool_use" });
+    expect(fake.stats().insideRetryAfter).toBe(2);
+    expect(fake.requests.map((r) => r.insideRetryAfter ?? false)).toEqual([false, false, false, false, true, true, false]);
+  });
+
+  it("counts against a scripted 429's retry-after too, and not after the wait", async () => {
+    fake.fault("rate_limited");
+    await client.messages.create(buildClassificationBody()).catch(() => null);
+    now += 500;
+    await client.messages.create(buildClassificationBody());
+    now += 1_000;
+    await client.messages.create(buildClassificationBody());
+    expect(fake.stats()).toMatchObject({ insideRetryAfter: 1, rateLimited: 1 });
+  });
+});

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { BatchStats } from "./batch-store.ts";
 import type { FaultKind } from "./faults.ts";
 import { maxInWindow } from "./rate-limit.ts";
 
@@ -18,9 +19,11 @@ export interface RecordedRequest {
   durationMs?: number;
   /** The retry-after the answer carried (429s), in seconds. */
   retryAfterSeconds?: number;
+  /** Set on a Messages request that arrived while a retry-after announced earlier was still running. */
+  insideRetryAfter?: boolean;
 }
 
-export interface FakeAnthropicStats {
+interface RequestStats {
   received: number;
   /** Responses sent with any status but 429. */
   answered: number;
@@ -30,7 +33,17 @@ export interface FakeAnthropicStats {
   faulted: number;
   /** Requests whose client disconnected before the answer was sent. */
   disconnected: number;
+  /**
+   * Messages requests that arrived while a retry-after the fake had announced in a 429 was still running. The
+   * limit is the account's, so a 429 sent to one client holds for every client: a disciplined fleet keeps this 0.
+   */
+  insideRetryAfter: number;
   byStatus: Record<number, number>;
+}
+
+export interface FakeAnthropicStats extends RequestStats {
+  /** Message Batches created, their items, and the items' results once their batch ended. */
+  batches: BatchStats;
 }
 
 export function redactHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -44,23 +57,33 @@ export function redactHeaders(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
-const emptyStats = (): FakeAnthropicStats => ({
+const emptyStats = (): RequestStats => ({
   received: 0,
   answered: 0,
   rateLimited: 0,
   faulted: 0,
   disconnected: 0,
+  insideRetryAfter: 0,
   byStatus: {},
 });
+
+/** The requests a retry-after is about: the Messages endpoint, which the rate limits and faults answer. */
+const LIMITED_PATH = "/v1/messages";
 
 /** What the fake saw and said, kept for assertions; `reset()` empties it between tests. */
 export class Recorder {
   readonly requests: RecordedRequest[] = [];
   private counts = emptyStats();
+  /** When the latest-ending retry-after announced so far runs out (ms, server clock). */
+  private retryAfterUntil = 0;
 
   received(entry: RecordedRequest): void {
     this.requests.push(entry);
     this.counts.received++;
+    if (entry.path === LIMITED_PATH && entry.at < this.retryAfterUntil) {
+      entry.insideRetryAfter = true;
+      this.counts.insideRetryAfter++;
+    }
   }
 
   faulted(entry: RecordedRequest, kind: FaultKind): void {
@@ -74,13 +97,17 @@ export class Recorder {
     this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1;
     if (status === 429) this.counts.rateLimited++;
     else this.counts.answered++;
+    // The wait runs from when the client could read the answer, which is when it was sent.
+    if (entry.retryAfterSeconds !== undefined) {
+      this.retryAfterUntil = Math.max(this.retryAfterUntil, finishedAt + entry.retryAfterSeconds * 1000);
+    }
   }
 
   disconnected(): void {
     this.counts.disconnected++;
   }
 
-  stats(): FakeAnthropicStats {
+  stats(): RequestStats {
     return { ...this.counts, byStatus: { ...this.counts.byStatus } };
   }
 
@@ -97,5 +124,6 @@ export class Recorder {
     // Emptied in place: callers may hold the array from `fake.requests`.
     this.requests.length = 0;
     this.counts = emptyStats();
+    this.retryAfterUntil = 0;
   }
 }

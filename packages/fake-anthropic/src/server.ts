@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiErrorType, apiErrorBody, ERROR_STATUS, newId } from "./api-error.ts";
-import { type FaultKind, FaultSchedule, isContentFault } from "./faults.ts";
+import { MAX_BATCH_BYTES } from "./batch-request.ts";
+import { BATCHES_PATH, routeBatches } from "./batch-routes.ts";
+import { type BatchItemFaultRates, type BatchItemOutcome, BatchStore } from "./batch-store.ts";
+import { type FaultKind, type FaultRates, FaultSchedule, isContentFault } from "./faults.ts";
 import { modelCapabilities } from "./models.ts";
 import { checkMessagesRequest } from "./protocol.ts";
 import { type RateLimitOptions, SlidingWindowLimiter } from "./rate-limit.ts";
@@ -28,6 +31,20 @@ export interface FakeAnthropicOptions {
   minCacheableTokens?: number;
   /** `retry-after` seconds sent by the "rate_limited" fault; default 1. */
   faultRetryAfterSeconds?: number;
+  /**
+   * A probability per request for each fault kind, e.g. `{rate_limited: 0.05, overloaded: 0.01}`, used when no
+   * queued fault or fault mode applies. Content faults among them also apply to each batch item.
+   */
+  faultRates?: FaultRates;
+  /** Seed of the random draws behind `faultRates`; the same seed gives the same faults to the same requests. Default 1. */
+  faultSeed?: number;
+  /**
+   * How long after creation a Message Batch ends, its items completing evenly over that time (a cancel keeps the
+   * ones already due). Default 0: the batch is in_progress when created and ends on the next look at it.
+   */
+  batchProcessingMs?: number;
+  /** Per batch item, the probability of an errored, expired or canceled result (drawn with `faultSeed`). */
+  batchItemFaultRates?: BatchItemFaultRates;
   /** Clock for the prompt cache TTL, the rate window and recorded times; lets a test skip ahead. */
   now?: () => number;
   /** Called after each response is sent (the CLI logs from it). */
@@ -49,22 +66,28 @@ export interface FakeAnthropic {
   fault(kind: FaultKind, times?: number): void;
   /** Applies `kind` to every request while the queue is empty, until set to null. */
   setFaultMode(kind: FaultKind | null): void;
-  /** Clears recorded requests, stats, faults, the rate window and the prompt cache. */
+  /**
+   * Scripts the next batch items processed, in order: a result type ("errored", "expired", "canceled",
+   * "succeeded") or a content fault for the item's answer. Queued faults from `fault()` are for HTTP requests.
+   */
+  queueBatchItemOutcomes(...outcomes: BatchItemOutcome[]): void;
+  /** Clears recorded requests, stats, faults (restarting the rates' draws), batches, the rate window and the prompt cache. */
   reset(): void;
   /** Closes the server, cutting off requests still waiting (a "slow" fault, latency). */
   stop(): Promise<void>;
 }
 
+/** The Messages API's request size limit; a batch may be up to 256 MB (batch-request.ts). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    if (size > maxBytes) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -72,7 +95,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 class FakeAnthropicServer implements FakeAnthropic {
   private readonly recorder = new Recorder();
-  private readonly faults = new FaultSchedule();
+  private readonly faults: FaultSchedule;
+  private readonly batches: BatchStore;
   private readonly cache: PromptCache;
   private readonly limiter: SlidingWindowLimiter | null;
   private readonly inFlight = new Set<AbortController>();
@@ -85,23 +109,35 @@ class FakeAnthropicServer implements FakeAnthropic {
     private readonly options: FakeAnthropicOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.faults = new FaultSchedule(options.faultRates, options.faultSeed);
     this.cache = new PromptCache(this.now, options.minCacheableTokens ?? ((model) => modelCapabilities(model)?.minCacheableTokens ?? 0));
     this.limiter = options.rateLimit ? new SlidingWindowLimiter(options.rateLimit, this.now) : null;
+    this.batches = new BatchStore({
+      now: this.now,
+      cache: this.cache,
+      faults: this.faults,
+      processingMs: options.batchProcessingMs ?? 0,
+      itemFaultRates: options.batchItemFaultRates ?? {},
+      seed: options.faultSeed ?? 1,
+      resultsUrl: (id) => `${this.url}${BATCHES_PATH}/${id}/results`,
+    });
   }
 
   get requests(): readonly RecordedRequest[] {
     return this.recorder.requests;
   }
 
-  stats = () => this.recorder.stats();
+  stats = (): FakeAnthropicStats => ({ ...this.recorder.stats(), batches: this.batches.stats() });
   requestTimestamps = () => this.recorder.answeredTimestamps();
   maxAnsweredInWindow = (windowMs: number) => this.recorder.maxAnsweredInWindow(windowMs);
   fault = (kind: FaultKind, times = 1) => this.faults.enqueue(kind, times);
   setFaultMode = (kind: FaultKind | null) => this.faults.setMode(kind);
+  queueBatchItemOutcomes = (...outcomes: BatchItemOutcome[]) => this.batches.queueItemOutcomes(outcomes);
 
   reset = () => {
     this.recorder.reset();
     this.faults.clear();
+    this.batches.clear();
     this.cache.clear();
     this.limiter?.reset();
   };
@@ -141,23 +177,25 @@ class FakeAnthropicServer implements FakeAnthropic {
   };
 
   private async serve(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
     const entry: RecordedRequest = {
       at: this.now(),
       requestId: newId("req"),
       method: req.method ?? "GET",
-      path: (req.url ?? "/").split("?")[0] ?? "/",
+      path: url.pathname,
       headers: redactHeaders(req.headers),
       body: null,
     };
     this.recorder.received(entry);
     let extraHeaders: Record<string, string> = {};
-    const send = (status: number, body: unknown) => this.send(res, entry, status, body, extraHeaders);
+    const send = (status: number, body: unknown) => this.send(res, entry, status, JSON.stringify(body), "application/json", extraHeaders);
     const fail = (type: ApiErrorType, message: string, errorCode?: string) =>
       send(ERROR_STATUS[type], apiErrorBody(type, message, entry.requestId, errorCode));
+    const isBatch = entry.path === BATCHES_PATH || entry.path.startsWith(`${BATCHES_PATH}/`);
 
     let raw: string;
     try {
-      raw = await readBody(req);
+      raw = await readBody(req, isBatch ? MAX_BATCH_BYTES : MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLarge) return fail("request_too_large", "Request exceeds the maximum allowed size");
       throw error;
@@ -172,14 +210,23 @@ class FakeAnthropicServer implements FakeAnthropic {
     }
     entry.body = body;
 
-    if (entry.method !== "POST" || entry.path !== "/v1/messages") {
-      return fail("not_found_error", `Not Found: ${entry.method} ${entry.path}`);
-    }
+    const notFound = () => fail("not_found_error", `Not Found: ${entry.method} ${entry.path}`);
+    if (!isBatch && (entry.method !== "POST" || entry.path !== "/v1/messages")) return notFound();
     const authError = this.checkAuth(req);
     if (authError) return fail("authentication_error", authError);
     const version = req.headers["anthropic-version"];
     if (typeof version !== "string" || version.length === 0) {
       return fail("invalid_request_error", "anthropic-version: header is required");
+    }
+
+    // Batches have rate limits of their own and "Usage of the Batches API does not affect rate limits in the
+    // Messages API" (batch processing page), so they pass neither the limiter nor the request faults.
+    if (isBatch) {
+      const routed = routeBatches(this.batches, entry.method, entry.path, url.searchParams, body, version);
+      if (routed === null) return notFound();
+      if (routed.kind === "error") return fail(routed.type, routed.message);
+      if (routed.kind === "jsonl") return this.send(res, entry, 200, routed.text, "application/binary", extraHeaders);
+      return send(routed.status, routed.body);
     }
 
     if (this.limiter) {
@@ -259,16 +306,22 @@ class FakeAnthropicServer implements FakeAnthropic {
     return min + Math.random() * Math.max(0, max - min);
   }
 
-  private send(res: ServerResponse, entry: RecordedRequest, status: number, body: unknown, headers: Record<string, string>): void {
+  private send(
+    res: ServerResponse,
+    entry: RecordedRequest,
+    status: number,
+    text: string,
+    contentType: string,
+    headers: Record<string, string>,
+  ): void {
     if (res.destroyed || res.writableEnded) return;
-    const json = JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(json),
+      "content-type": contentType,
+      "content-length": Buffer.byteLength(text),
       "request-id": entry.requestId,
     });
-    res.end(json);
+    res.end(text);
     if (headers["retry-after"]) entry.retryAfterSeconds = Number(headers["retry-after"]);
     this.recorder.answered(entry, status, this.now());
     this.options.onResponse?.(entry);

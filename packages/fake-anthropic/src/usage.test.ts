@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { MessagesRequest } from "./protocol.ts";
+import { checkMessagesRequest, MessagesRequest } from "./protocol.ts";
 import { buildClassificationBody, buildSignals } from "./test-builders.ts";
 import { PromptCache } from "./usage.ts";
 
@@ -78,5 +78,37 @@ describe("minimum cacheable prefix", () => {
     const long = request("y".repeat(1100 * 4));
     expect(cache.usage(long, 1).cache_creation_input_tokens).toBe(1100);
     expect(cache.usage(long, 1).cache_read_input_tokens).toBe(1100);
+  });
+});
+
+describe("cache TTL order", () => {
+  it("refuses a 1h cache entry after a 5m one, as the API does, and accepts 1h before 5m", () => {
+    const body = buildClassificationBody();
+    const ttl = (toolTtl: "5m" | "1h", systemTtl: "5m" | "1h") => ({
+      ...body,
+      tools: [{ ...body.tools[0], cache_control: { type: "ephemeral", ttl: toolTtl } }],
+      system: [{ ...body.system[0], cache_control: { type: "ephemeral", ttl: systemTtl } }],
+    });
+    const wrong = checkMessagesRequest(ttl("5m", "1h"), "2026-10-21");
+    expect(wrong).toMatchObject({ ok: false, message: expect.stringContaining('"1h" cache entry must appear before') });
+    expect(checkMessagesRequest(ttl("1h", "5m"), "2026-10-21").ok).toBe(true);
+  });
+
+  it("bills a prefix written at 1h before a 5m breakpoint under each TTL", () => {
+    const cache = new PromptCache(clock().now);
+    const body = buildClassificationBody();
+    const usage = cache.usage(
+      request({
+        ...body,
+        tools: [{ ...body.tools[0], cache_control: { type: "ephemeral", ttl: "1h" } }],
+        system: [{ ...body.system[0], cache_control: { type: "ephemeral", ttl: "5m" } }],
+      }),
+      1,
+    );
+    expect(usage.cache_creation.ephemeral_1h_input_tokens).toBeGreaterThan(0);
+    expect(usage.cache_creation.ephemeral_5m_input_tokens).toBeGreaterThan(0);
+    expect(usage.cache_creation_input_tokens).toBe(
+      usage.cache_creation.ephemeral_1h_input_tokens + usage.cache_creation.ephemeral_5m_input_tokens,
+    );
   });
 });

@@ -9,7 +9,8 @@ export interface Usage {
   cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
   output_tokens_details: null;
   server_tool_use: null;
-  service_tier: "standard";
+  /** "batch" for a Message Batch item, "standard" for a Messages request. */
+  service_tier: "standard" | "batch";
   speed: "standard";
   inference_geo: null;
 }

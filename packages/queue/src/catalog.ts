@@ -12,6 +12,7 @@ export const QUEUE_NAMES = {
   scheduler: "engagement-scheduler",
   orgRun: "engagement-org-run",
   classify: "engagement-classify",
+  providerBatch: "engagement-provider-batch",
 } as const;
 
 export const catalog = {
@@ -67,6 +68,28 @@ export const catalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  /**
+   * A run's provider Message Batches (batch mode), as a step job: submit the run's judged members, then poll as
+   * a delayed job (no process waits in a loop), then collect the results; members a batch did not answer go
+   * to classify jobs added to the same run.
+   */
+  providerBatch: {
+    queue: QUEUE_NAMES.providerBatch,
+    jobName: "provider-batch",
+    payload: z.object({
+      runId: z.uuid(),
+      orgId: z.uuid(),
+      /** Step state the job writes for itself; absent on a new job. */
+      step: z.enum(["submit", "poll"]).optional(),
+    }),
+    options: {
+      // Polls are delays, not attempts; attempts count failed calls to the Batches API or the database.
+      attempts: 6,
+      backoff: { type: "exponential", delay: 30_000 },
+      removeOnComplete: { age: 8 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
 } as const satisfies Record<string, { queue: string; jobName: string; payload: z.ZodType; options: JobsOptions }>;
 
 export type JobKind = keyof typeof catalog;
@@ -101,4 +124,7 @@ export class InvalidPayloadError extends UnrecoverableError {
 export const jobIds = {
   orgRun: (runId: string) => `run-${runId}`,
   classify: (runId: string, chunk: number) => `classify-${runId}-${chunk}`,
+  providerBatch: (runId: string) => `batch-${runId}`,
+  /** Classify jobs for the members a run's batches left unanswered. */
+  classifyAfterBatch: (runId: string, chunk: number) => `classify-${runId}-after-batch-${chunk}`,
 };

@@ -14,7 +14,7 @@ export function createQueues(connection: Redis, prefix: string, options: Partial
       defaultJobOptions: catalog[kind].options,
       ...options,
     });
-  return { scheduler: make("scheduler"), orgRun: make("orgRun"), classify: make("classify") };
+  return { scheduler: make("scheduler"), orgRun: make("orgRun"), classify: make("classify"), providerBatch: make("providerBatch") };
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

@@ -55,4 +55,43 @@ describe("request budget (Redis, shared across processes)", () => {
     await new Promise((r) => setTimeout(r, 350));
     await expect(other.acquire()).resolves.toBeUndefined();
   });
+
+  describe("observe: pacing from the provider's rate-limit headers", () => {
+    const plenty = { remaining: 1_000_000, resetInMs: 60_000 };
+
+    it("waits every process until the reset when the requests the provider has left run out", async () => {
+      const p = prefix();
+      const budget = createRequestBudget(redis, p, 100, 1000);
+      const other = createRequestBudget(redis, p, 100, 1000);
+      expect(await budget.observe({ requests: { remaining: 0, resetInMs: 400 } })).toBe(400);
+      const started = Date.now();
+      await other.acquire();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    });
+
+    it("waits for the token reset when what is left would not cover one more request like the recent ones", async () => {
+      const budget = createRequestBudget(redis, prefix(), 100, 1000);
+      const used = { inputTokens: 5_000, outputTokens: 3_000 };
+      // Plenty left: no pause, but the answer teaches the budget what a request costs.
+      expect(await budget.observe({ inputTokens: plenty, outputTokens: plenty, used })).toBe(0);
+      expect(await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 300 }, outputTokens: plenty, used })).toBe(300);
+      expect(await budget.observe({ inputTokens: plenty, outputTokens: { remaining: 2_000, resetInMs: 250 }, used })).toBe(250);
+      // Enough for one more: the provider's limit is used to the end rather than left idle.
+      expect(
+        await budget.observe({
+          inputTokens: { remaining: 6_000, resetInMs: 300 },
+          outputTokens: { remaining: 4_000, resetInMs: 300 },
+          used,
+        }),
+      ).toBe(0);
+    });
+
+    it("ignores limits the answer did not report", async () => {
+      const budget = createRequestBudget(redis, prefix(), 100, 1000);
+      expect(await budget.observe({})).toBe(0);
+      const started = Date.now();
+      await budget.acquire();
+      expect(Date.now() - started).toBeLessThan(200);
+    });
+  });
 });

@@ -48,6 +48,20 @@ export class BudgetStoppedError extends Error {
  */
 export const BUDGET_STOP_MS = 60 * 60_000;
 
+/** The provider's rate-limit state after an answer (the anthropic adapter reads it from the response headers). */
+export interface ProviderLimits {
+  requests?: { remaining: number; resetInMs: number };
+  inputTokens?: { remaining: number; resetInMs: number };
+  outputTokens?: { remaining: number; resetInMs: number };
+  /** What that answer used: the estimate of what the next request will need. */
+  used?: { inputTokens: number; outputTokens: number };
+  /** A refusal's retry-after: every process waits this long, from now. */
+  retryAfterMs?: number;
+}
+
+/** Weight of the newest answer in the running estimate of a request's tokens. */
+const ESTIMATE_WEIGHT = 0.2;
+
 export interface RequestBudget {
   /** Resolves when a request may be sent; rejects if `signal` aborts while waiting, or BudgetStoppedError. */
   acquire(signal?: AbortSignal): Promise<void>;
@@ -55,25 +69,64 @@ export interface RequestBudget {
   pause(ms: number): Promise<void>;
   /** Every process's next acquire fails with BudgetStoppedError(reason) for `ms`. */
   stop(reason: string, ms?: number): Promise<void>;
+  /**
+   * Paces from the provider's own counts: when what is left of a limit (requests, input or output tokens) would
+   * not cover one more request like the recent ones, every process waits until that limit resets. Our request
+   * window may be set below the tier, but only the provider's counts include other users of the same key and
+   * the tokens. Returns the pause in ms (0 if none).
+   */
+  observe(limits: ProviderLimits): Promise<number>;
 }
 
 export function createRequestBudget(redis: Redis, prefix: string, max: number, windowMs: number): RequestBudget {
   const keys = [`${prefix}:llm-budget:requests`, `${prefix}:llm-budget:paused-until`, `${prefix}:llm-budget:stopped`] as const;
+  // Per process: each worker estimates from the answers it saw, which is enough to tell "nearly out" from "plenty".
+  const estimate = { inputTokens: 0, outputTokens: 0 };
+  // This process's own copy of the pause, set in the same tick a 429 is seen: the copy in Redis is one round trip
+  // away, and a call of this process granted meanwhile would otherwise start inside the announced window.
+  let localPausedUntil = 0;
+  const pause = async (ms: number) => {
+    if (ms <= 0) return;
+    localPausedUntil = Math.max(localPausedUntil, Date.now() + ms);
+    await redis.eval(PAUSE, 1, keys[1], Math.ceil(ms));
+  };
   return {
     async acquire(signal) {
       for (;;) {
         signal?.throwIfAborted();
+        if (localPausedUntil > Date.now()) {
+          await sleep(localPausedUntil - Date.now(), signal);
+          continue;
+        }
         const waitMs = Number(await redis.eval(ACQUIRE, 3, keys[0], keys[1], keys[2], windowMs, max, randomUUID()));
         if (waitMs < 0) throw new BudgetStoppedError((await redis.get(keys[2])) ?? "stopped");
-        if (waitMs === 0) return;
+        if (waitMs === 0) {
+          // Granted, but a 429 may have arrived here during the round trip: keep the slot and wait the pause out.
+          if (localPausedUntil > Date.now()) await sleep(localPausedUntil - Date.now(), signal);
+          return;
+        }
         await sleep(Math.min(waitMs, 1000), signal);
       }
     },
-    async pause(ms) {
-      if (ms > 0) await redis.eval(PAUSE, 1, keys[1], Math.ceil(ms));
-    },
+    pause,
     async stop(reason, ms = BUDGET_STOP_MS) {
       await redis.set(keys[2], reason, "PX", Math.ceil(ms));
+    },
+    async observe(limits) {
+      if (limits.used) {
+        for (const k of ["inputTokens", "outputTokens"] as const) {
+          estimate[k] = estimate[k] === 0 ? limits.used[k] : estimate[k] + ESTIMATE_WEIGHT * (limits.used[k] - estimate[k]);
+        }
+      }
+      const short = [
+        limits.retryAfterMs ?? 0,
+        limits.requests && limits.requests.remaining < 1 ? limits.requests.resetInMs : 0,
+        limits.inputTokens && limits.inputTokens.remaining < estimate.inputTokens ? limits.inputTokens.resetInMs : 0,
+        limits.outputTokens && limits.outputTokens.remaining < estimate.outputTokens ? limits.outputTokens.resetInMs : 0,
+      ];
+      const ms = Math.max(...short);
+      await pause(ms);
+      return ms;
     },
   };
 }

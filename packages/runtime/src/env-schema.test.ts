@@ -16,6 +16,7 @@ describe("parseEnv", () => {
       ENGAGEMENT_CLASSIFIER: "auto",
       ANTHROPIC_MODEL: "claude-haiku-5-5",
       ANTHROPIC_MAX_TOKENS: 1024,
+      LLM_MEMBERS_PER_REQUEST: 20,
       ANTHROPIC_TIMEOUT_MS: 60_000,
     });
   });

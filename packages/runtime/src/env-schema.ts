@@ -42,7 +42,10 @@ export const classifierEnv = {
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_ANTHROPIC_MODEL),
+  /** Output tokens allowed per member judged: a request's max_tokens is this times the members it carries. */
   ANTHROPIC_MAX_TOKENS: positiveInt.default(1024),
+  /** Judged members per Messages request (1 sends one request per member, as the original design did). */
+  LLM_MEMBERS_PER_REQUEST: positiveInt.max(50).default(20),
   ANTHROPIC_TIMEOUT_MS: positiveInt.default(60_000),
 };
 

@@ -19,7 +19,24 @@ const StartRunBody = z.object({
 const RunDetail = RunHeadline.extend({
   orgId: z.uuid(),
   force: z.boolean(),
-  progress: z.object({ membersDone: z.number().int(), membersTotal: z.number().int() }),
+  progress: z.object({
+    membersDone: z.number().int(),
+    membersTotal: z.number().int(),
+    phase: z
+      .enum(["queued", "classifying", "waiting_for_provider_batch", "finished"])
+      .describe("waiting_for_provider_batch: the run's judged members are with the provider's Message Batches (batch mode)"),
+    providerBatch: z
+      .object({
+        requests: z.number().int(),
+        processing: z.number().int(),
+        succeeded: z.number().int(),
+        errored: z.number().int(),
+        expired: z.number().int(),
+        canceled: z.number().int(),
+      })
+      .nullable()
+      .describe("the run's provider batches not yet collected: requests submitted and the provider's counts at the last poll"),
+  }),
   summary: z.object({
     countsByLevel: z.object(
       Object.fromEntries(Level.options.map((l) => [l, z.number().int()])) as Record<z.infer<typeof Level>, z.ZodNumber>,
@@ -101,7 +118,12 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
           createdAt: iso(run.createdAt),
           startedAt: iso(run.startedAt),
           finishedAt: iso(run.finishedAt),
-          progress: { membersDone: progress?.membersDone ?? 0, membersTotal: run.membersTotal },
+          progress: {
+            membersDone: progress?.membersDone ?? 0,
+            membersTotal: run.membersTotal,
+            phase: runPhase(run.status, progress?.providerBatch ?? null),
+            providerBatch: progress?.providerBatch ?? null,
+          },
           summary: {
             countsByLevel: run.countsByLevel,
             countsBySource: run.countsBySource,
@@ -118,4 +140,10 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
       },
     );
   };
+}
+
+function runPhase(status: string, providerBatch: object | null): "queued" | "classifying" | "waiting_for_provider_batch" | "finished" {
+  if (status === "queued") return "queued";
+  if (status === "running") return providerBatch ? "waiting_for_provider_batch" : "classifying";
+  return "finished";
 }

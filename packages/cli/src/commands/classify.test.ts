@@ -90,14 +90,15 @@ describe("runClassifyCommand with the anthropic classifier", () => {
     expect(rows.map((r) => r.source)).toEqual(["llm", "rules", "llm", "rules"]);
     expect(rows[1]?.level).toBe("new");
     expect(rows[3]?.level).toBe("inactive");
-    expect(fake.requests).toHaveLength(2);
+    // The two judged members go together, in one request.
+    expect(fake.requests).toHaveLength(1);
   });
 
-  it("exits 1 naming the member's index when the API is overloaded", async () => {
+  it("exits 1 with the error when the API is overloaded, printing no partial result", async () => {
     fake.fault("overloaded", 1);
     const out = await run([SIGNALS_BY_LEVEL.new, SIGNALS_BY_LEVEL.at_risk]);
     expect(out).toMatchObject({ exitCode: 1, stdout: "" });
-    expect(out.stderr).toMatch(/^input\[1\]: LlmOverloadedError: /);
+    expect(out.stderr).toMatch(/^LlmOverloadedError: /);
   });
 
   it("validates the whole file before making any call", async () => {

@@ -1,4 +1,4 @@
-import { classifierFromEnv, createClassifier, DEFAULT_ANTHROPIC_MODEL } from "@engagement/anthropic";
+import { classifierFromEnv, createClassifier, DEFAULT_ANTHROPIC_MODEL, DEFAULT_MEMBERS_PER_REQUEST } from "@engagement/anthropic";
 import { type Classifier, EngagementSignals, LlmError } from "@engagement/engagement";
 import type { z } from "zod";
 
@@ -7,7 +7,7 @@ export interface ClassifyCommandInput {
   /** The JSON text read from --file or stdin: an array of EngagementSignals. */
   input: string;
   /** The ANTHROPIC_* settings (the CLI's env module); the key is required for --classifier anthropic. */
-  anthropic?: { apiKey: string; baseURL?: string; model?: string; maxTokens?: number; timeoutMs?: number };
+  anthropic?: { apiKey: string; baseURL?: string; model?: string; maxTokens?: number; timeoutMs?: number; membersPerRequest?: number };
 }
 
 export interface ClassifyCommandOutput {
@@ -65,7 +65,7 @@ function buildClassifier(args: ClassifyCommandInput): Classifier | string {
   if (args.classifier === "rules") return createClassifier({ kind: "rules" });
   if (args.classifier !== "anthropic") return `unknown classifier "${String(args.classifier)}" (use rules or anthropic)`;
   if (!args.anthropic?.apiKey) return "the anthropic classifier needs an API key (ANTHROPIC_API_KEY)";
-  const { apiKey, baseURL, model, maxTokens, timeoutMs } = args.anthropic;
+  const { apiKey, baseURL, model, maxTokens, timeoutMs, membersPerRequest } = args.anthropic;
   // The same construction as the worker's, from the same variables.
   return classifierFromEnv({
     ENGAGEMENT_CLASSIFIER: "anthropic",
@@ -74,6 +74,7 @@ function buildClassifier(args: ClassifyCommandInput): Classifier | string {
     ANTHROPIC_MODEL: model ?? DEFAULT_ANTHROPIC_MODEL,
     ANTHROPIC_MAX_TOKENS: maxTokens ?? 1024,
     ANTHROPIC_TIMEOUT_MS: timeoutMs ?? 60_000,
+    LLM_MEMBERS_PER_REQUEST: membersPerRequest ?? DEFAULT_MEMBERS_PER_REQUEST,
   });
 }
 
@@ -84,16 +85,19 @@ export async function runClassifyCommand(args: ClassifyCommandInput): Promise<Cl
   const batch = parseSignalsBatch(args.input);
   if (!batch.ok) return usageError(batch.message);
 
-  const rows: ClassifyCommandRow[] = [];
-  // One at a time: order is the contract, and a batch from the command line is small next to rate limits.
-  for (const [index, signals] of batch.signals.entries()) {
-    try {
-      const { level, source, adminExplanation, memberExplanation } = await classifier.classify(signals);
-      rows.push({ level, source, adminExplanation, memberExplanation });
-    } catch (error) {
-      if (!(error instanceof LlmError)) throw error;
-      return { exitCode: 1, stdout: "", stderr: `input[${index}]: ${error.name}: ${error.message}\n` };
-    }
+  // Together, as the worker sends them (several members per request); results come back in input order.
+  let results: Awaited<ReturnType<Classifier["classifyMany"]>>;
+  try {
+    results = await classifier.classifyMany(batch.signals);
+  } catch (error) {
+    if (!(error instanceof LlmError)) throw error;
+    return { exitCode: 1, stdout: "", stderr: `${error.name}: ${error.message}\n` };
   }
+  const rows: ClassifyCommandRow[] = results.map(({ level, source, adminExplanation, memberExplanation }) => ({
+    level,
+    source,
+    adminExplanation,
+    memberExplanation,
+  }));
   return { exitCode: 0, stdout: `${JSON.stringify(rows, null, 2)}\n`, stderr: "" };
 }

@@ -9,10 +9,16 @@ export async function watchRuns(db: Db, runIds: string[], labels: Map<string, st
   let lastPrint = 0;
   for (;;) {
     const progress = await getRunsProgress(db, runIds);
-    const lines = progress.map(
-      (p) =>
-        `${(labels.get(p.orgId) ?? p.orgId).padEnd(28).slice(0, 28)} ${bar(p.membersDone, p.membersTotal)} ${p.membersDone}/${p.membersTotal} ${p.status}`,
-    );
+    const lines = progress.map((p) => {
+      const org = (labels.get(p.orgId) ?? p.orgId).padEnd(28).slice(0, 28);
+      const b = p.providerBatch;
+      // A batch answers within hours: its own progress (requests the provider has finished) says more than members.
+      if (b && p.status === "running") {
+        const finished = b.requests - b.processing;
+        return `${org} ${bar(finished, b.requests)} ${finished}/${b.requests} requests  waiting for provider batch`;
+      }
+      return `${org} ${bar(p.membersDone, p.membersTotal)} ${p.membersDone}/${p.membersTotal} ${p.status}`;
+    });
     if (tty) {
       if (drawn) process.stderr.write(`\x1b[${drawn}A`);
       process.stderr.write(`${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);

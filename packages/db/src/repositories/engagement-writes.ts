@@ -18,6 +18,8 @@ export interface MemberResult {
   /** What an LLM judgement was made from (the engagement package's inputsFingerprint); null for other sources. */
   inputsFingerprint: string | null;
   usage: { llmCalls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  /** Answered through a provider Message Batch (billed at the batch discount). */
+  viaBatch?: boolean;
 }
 
 /** Stores results of one run, stamped with the run's asOf; returns how many members were new to the run (the rest were already written). */
@@ -43,12 +45,13 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
     outp: r.usage.outputTokens,
     cread: r.usage.cacheReadTokens,
     cwrite: r.usage.cacheWriteTokens,
+    via_batch: r.viaBatch ?? false,
   }));
   const written = await db.$queryRaw<{ n: number }[]>`
     WITH input AS (
       SELECT t.* FROM json_to_recordset(${JSON.stringify(rows)}::json) AS t(
         user_id uuid, level text, source text, admin text, member text, key_factors text[], signals jsonb, fingerprint text,
-        model text, reason text, llm_calls int, inp int, outp int, cread int, cwrite int)
+        model text, reason text, llm_calls int, inp int, outp int, cread int, cwrite int, via_batch boolean)
       -- A member erased while the job ran is skipped, not an error: the lock waits for an erasure in progress,
       -- after which the deleted user's row is no longer found.
       JOIN users u ON u.id = t.user_id
@@ -56,9 +59,9 @@ export async function writeMemberResults(db: Db, runId: string, orgId: string, c
     ),
     snap AS (
       INSERT INTO engagement_snapshots (user_id, org_id, run_id, level, source, signals, fallback_reason,
-                                        llm_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+                                        llm_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, via_batch)
       SELECT user_id, ${orgId}::uuid, ${runId}::uuid, level::"EngagementLevel", source::"EngagementSource", signals, reason,
-             llm_calls, inp, outp, cread, cwrite
+             llm_calls, inp, outp, cread, cwrite, via_batch
       FROM input
       ON CONFLICT (user_id, org_id, run_id) DO NOTHING
       RETURNING user_id

@@ -63,18 +63,39 @@ export interface RunProgress {
   status: RunStatus;
   membersTotal: number;
   membersDone: number;
+  /** While the run waits for provider Message Batches not yet collected: their requests and counts; else null. */
+  providerBatch: { requests: number; processing: number; succeeded: number; errored: number; expired: number; canceled: number } | null;
 }
 
 export async function getRunsProgress(db: Db, runIds: string[]): Promise<RunProgress[]> {
   const runs = await db.engagementRun.findMany({ where: { id: { in: runIds } } });
   const counts = await db.engagementSnapshot.groupBy({ by: ["runId"], where: { runId: { in: runIds } }, _count: { _all: true } });
   const done = new Map(counts.map((c) => [c.runId, c._count._all]));
+  const batches = await db.providerBatch.groupBy({
+    by: ["runId"],
+    where: { runId: { in: runIds }, collectedAt: null },
+    _sum: { requests: true, processing: true, succeeded: true, errored: true, expired: true, canceled: true },
+  });
+  const waiting = new Map(
+    batches.map((b) => [
+      b.runId,
+      {
+        requests: b._sum.requests ?? 0,
+        processing: b._sum.processing ?? 0,
+        succeeded: b._sum.succeeded ?? 0,
+        errored: b._sum.errored ?? 0,
+        expired: b._sum.expired ?? 0,
+        canceled: b._sum.canceled ?? 0,
+      },
+    ]),
+  );
   return runs.map((r) => ({
     runId: r.id,
     orgId: r.orgId,
     status: r.status,
     membersTotal: r.membersTotal,
     membersDone: done.get(r.id) ?? 0,
+    providerBatch: waiting.get(r.id) ?? null,
   }));
 }
 
