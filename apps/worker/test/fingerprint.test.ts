@@ -18,7 +18,11 @@ describe("reusing an LLM judgement whose inputs have not changed", () => {
   let late: string;
   let skippedEventId: string;
 
-  /** The scheduled run of night n (its asOf is that night's cron instant), and the LLM requests it made. */
+  /**
+   * The scheduled run of night n (its asOf is that night's cron instant), and the LLM requests it made. A request
+   * may carry several members, so who was judged is read from the run's counts; the requests show that none was
+   * made when none should be.
+   */
   async function runNight(n: number, force = false) {
     const before = p.fake.requests.length;
     const runDate = night(n).toISOString().slice(0, 10);
@@ -50,7 +54,7 @@ describe("reusing an LLM judgement whose inputs have not changed", () => {
 
   it("night 1 judges every member the facts leave open", async () => {
     const { run, requests } = await runNight(1);
-    expect(requests).toBe(MEMBERS);
+    expect(requests).toBeGreaterThan(0);
     expect(run.countsBySource).toEqual({ llm: MEMBERS });
     const rows = await p.t.db.memberEngagement.findMany({ where: { orgId } });
     expect(rows.every((r) => r.source === "llm" && r.inputsFingerprint?.startsWith("v1 "))).toBe(true);
@@ -80,14 +84,14 @@ describe("reusing an LLM judgement whose inputs have not changed", () => {
 
   it("night 4 judges afresh the judgements that reached the maximum age, and still reuses the younger one", async () => {
     const { run, requests } = await runNight(4);
-    expect(requests).toBe(MEMBERS - 1);
+    expect(requests).toBeGreaterThan(0);
     expect(run.countsBySource).toEqual({ llm: MEMBERS - 1, carried: 1 });
     expect(run.countsByCarriedReason).toEqual({ inputs_unchanged: 1 });
   });
 
   it("a forced run ignores the fingerprint and judges everyone", async () => {
     const { run, requests } = await runNight(5, true);
-    expect(requests).toBe(MEMBERS);
+    expect(requests).toBeGreaterThan(0);
     expect(run.countsBySource).toEqual({ llm: MEMBERS });
     expect(run.countsByCarriedReason).toEqual({});
   });
