@@ -30,6 +30,11 @@ export interface WorkerSettings {
   classifyChunkConcurrency: number;
   maxRateLimited: number;
   skipRecentHours: number;
+  /**
+   * Reuse of an LLM judgement whose inputs fingerprint is unchanged (LLM_FINGERPRINT, ..._MAX_AGE_DAYS): null
+   * when off; otherwise judgements older than maxAgeDays are made afresh.
+   */
+  fingerprint: { maxAgeDays: number } | null;
   /** See LLM_MODE and LLM_BATCH_RUNS in env.ts. */
   llmMode: "realtime" | "batch";
   batchRuns: "scheduled" | "all";

@@ -18,6 +18,8 @@ describe("loadWorkerEnv", () => {
       ORG_WORKER_CONCURRENCY: 2,
       CLASSIFY_MAX_RATE_LIMITED: 20,
       SKIP_RECENT_HOURS: 24,
+      LLM_FINGERPRINT: "on",
+      LLM_FINGERPRINT_MAX_AGE_DAYS: 7,
       JOB_LOCK_MS: 30_000,
       STALLED_INTERVAL_MS: 30_000,
     });
@@ -26,6 +28,12 @@ describe("loadWorkerEnv", () => {
   it("names a non-PostgreSQL DATABASE_URL", () => {
     const err = envErrorOf(() => loadWorkerEnv({ DATABASE_URL: "mysql://x" }));
     expect(err.message).toContain("DATABASE_URL: must be a postgresql:// URL");
+  });
+
+  it("names an LLM_FINGERPRINT other than on/off and a maximum age that is not a positive whole number", () => {
+    const err = envErrorOf(() => loadWorkerEnv({ LLM_FINGERPRINT: "yes", LLM_FINGERPRINT_MAX_AGE_DAYS: "0" }));
+    expect(err.message).toContain("LLM_FINGERPRINT:");
+    expect(err.message).toContain("LLM_FINGERPRINT_MAX_AGE_DAYS");
   });
 
   it("names a chunk size above the classify payload's limit of 200", () => {

@@ -33,6 +33,12 @@ export const workerEnvShape = {
   LLM_BATCH_API_MAX_REQUESTS: envTypes.positiveInt.default(50),
   /** Members computed more recently than this keep their level unless the run is forced. */
   SKIP_RECENT_HOURS: envTypes.positiveInt.default(24),
+  /**
+   * An LLM judgement whose inputs fingerprint is unchanged is reused (carried, inputs_unchanged) unless "off"…
+   * for at most this many days after the judgement, after which the member is judged afresh.
+   */
+  LLM_FINGERPRINT: envTypes.onOff.default("on"),
+  LLM_FINGERPRINT_MAX_AGE_DAYS: envTypes.positiveInt.default(7),
   /** BullMQ lock and stalled-job check; a crashed worker's jobs are taken over after about this long. */
   JOB_LOCK_MS: envTypes.positiveInt.default(30_000),
   STALLED_INTERVAL_MS: envTypes.positiveInt.default(30_000),

@@ -22,6 +22,7 @@ const settings = {
   classifyChunkConcurrency: env.CLASSIFY_CHUNK_CONCURRENCY,
   maxRateLimited: env.CLASSIFY_MAX_RATE_LIMITED,
   skipRecentHours: env.SKIP_RECENT_HOURS,
+  fingerprint: env.LLM_FINGERPRINT === "on" ? { maxAgeDays: env.LLM_FINGERPRINT_MAX_AGE_DAYS } : null,
   llmMode: env.LLM_MODE,
   batchRuns: env.LLM_BATCH_RUNS,
   batchPollMs: env.LLM_BATCH_POLL_MS,

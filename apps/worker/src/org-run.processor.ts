@@ -1,20 +1,20 @@
 // One organisation's run, as a step job (BullMQ's process-step-jobs pattern):
-//   prepare  — start the run, expire overrides, compute signals in chunks, write carried and facts-decided
-//              members, add classify chunks as children;
+//   prepare  — start the run, expire overrides, compute the organisation's signals, write carried and
+//              facts-decided members, add classify chunks as children;
 //   finalize — once every child has finished (or failed), give any member still without a result the rules
 //              result (source fallback), then count the run from its snapshots.
 // Every write is idempotent (snapshots are unique per member and run), so a retry or a crashed worker's
 // replacement simply repeats the step.
 import {
   chunk,
+  computeOrgSignals,
   computeSignals,
   expireOverrides,
   failRun,
   finalizeRun,
   getRun,
   isRunFinished,
-  listActiveMemberIds,
-  membersDoneInRun,
+  membersMissingFromRun,
   SIGNALS_CHUNK_SIZE,
   startRun,
   writeCarried,
@@ -78,24 +78,29 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
 /** Starts the run (fixing ctx.asOf) and adds its classify children; returns how many. */
 async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<number> {
   const { runId, orgId } = ctx;
-  const memberIds = await listActiveMemberIds(deps.db, orgId);
   // A scheduled run's asOf is its cron instant (set when the run was created); a manual run's is now.
-  const { asOf } = await startRun(deps.db, runId, ctx.asOf ?? new Date(), memberIds.length);
+  const { asOf } = await startRun(deps.db, runId, ctx.asOf ?? new Date());
   ctx.asOf = asOf;
   // Counted on the run in the same statement: a repeated prepare finds nothing left to expire and adds 0.
   const expiredOverrides = await expireOverrides(deps.db, orgId, asOf, runId);
-  const llm = deps.classifier.name !== "rules";
-  const toClassify: string[] = [];
-  let decided = 0;
+  const rows = await computeOrgSignals(deps.db, orgId, asOf);
+  const { classifier, settings } = deps;
+  const part = partitionMembers(rows, {
+    asOf,
+    force: ctx.force,
+    skipRecentHours: settings.skipRecentHours,
+    judge: { identity: classifier.judgeIdentity, thresholds: classifier.thresholds },
+    llm: classifier.name !== "rules",
+    fingerprintMaxAgeDays: settings.fingerprint?.maxAgeDays ?? null,
+  });
+  // Written in chunks: one statement per chunk keeps each statement's parameters and locks bounded.
   let carried = 0;
-  for (const ids of chunk(memberIds, SIGNALS_CHUNK_SIZE)) {
-    const rows = await computeSignals(deps.db, orgId, asOf, ids);
-    const part = partitionMembers(rows, { asOf, force: ctx.force, skipRecentHours: deps.settings.skipRecentHours, llm });
-    carried += await writeCarried(deps.db, runId, orgId, part.carried);
-    decided += await writeMemberResults(deps.db, runId, orgId, asOf, part.decided);
-    toClassify.push(...part.toClassify);
-    await job.updateProgress({ prepared: toClassify.length + part.decided.length + part.carried.length, total: memberIds.length });
-  }
+  let decided = 0;
+  for (const members of chunk(part.carried, SIGNALS_CHUNK_SIZE)) carried += await writeCarried(deps.db, runId, orgId, members);
+  for (const results of chunk(part.decided, SIGNALS_CHUNK_SIZE)) decided += await writeMemberResults(deps.db, runId, orgId, asOf, results);
+  const { toClassify } = part;
+  const carriedBy = { recent: 0, inputs_unchanged: 0 };
+  for (const c of part.carried) carriedBy[c.reason]++;
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
   if (toClassify.length > 0 && usesBatches(deps, ctx)) {
     // One child owns the run's provider batches; it finds the members itself (those still without a result).
@@ -106,22 +111,24 @@ async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<num
       ignoreDependencyOnFailure: true,
     });
     ctx.log.info(
-      { members: memberIds.length, carried, decided, toClassify: toClassify.length, expiredOverrides },
+      { members: rows.length, carried, carriedBy, decided, toClassify: toClassify.length, expiredOverrides },
       "run prepared for provider batches",
     );
     return 1;
   }
   // Children get deterministic ids from the ordered member list, so a repeated prepare adds no duplicates.
   const chunks = chunk(toClassify, deps.settings.classifyChunkSize);
-  await deps.queues.classify.addBulk(
-    chunks.map((userIds, i) => ({
-      name: catalog.classify.jobName,
-      data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
-      opts: { ...catalog.classify.options, jobId: jobIds.classify(runId, i), parent, ignoreDependencyOnFailure: true },
-    })),
-  );
+  if (chunks.length > 0) {
+    await deps.queues.classify.addBulk(
+      chunks.map((userIds, i) => ({
+        name: catalog.classify.jobName,
+        data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
+        opts: { ...catalog.classify.options, jobId: jobIds.classify(runId, i), parent, ignoreDependencyOnFailure: true },
+      })),
+    );
+  }
   ctx.log.info(
-    { members: memberIds.length, carried, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
+    { members: rows.length, carried, carriedBy, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
     "run prepared",
   );
   return chunks.length;
@@ -138,10 +145,8 @@ async function finalize(deps: WorkerDeps, job: Job, ctx: RunContext, classifyJob
   // The prepare step (in this invocation or an earlier one) started the run, which fixed its asOf.
   const asOf = ctx.asOf;
   if (!asOf) throw new UnrecoverableError(`run ${runId} reached finalize without an asOf`);
-  const failures = Object.values(await job.getIgnoredChildrenFailures());
-  const memberIds = await listActiveMemberIds(deps.db, orgId);
-  const done = await membersDoneInRun(deps.db, runId);
-  const missing = memberIds.filter((id) => !done.has(id));
+  const failures = classifyJobs > 0 ? Object.values(await job.getIgnoredChildrenFailures()) : [];
+  const missing = await membersMissingFromRun(deps.db, runId, orgId);
   // A classify chunk that failed for good (or a member who joined mid-run) still gets a level: the rules'.
   const reason = failures.length ? `classify_job_failed: ${String(failures[0]).slice(0, 200)}` : "not_classified";
   for (const ids of chunk(missing, SIGNALS_CHUNK_SIZE)) {
@@ -153,5 +158,5 @@ async function finalize(deps: WorkerDeps, job: Job, ctx: RunContext, classifyJob
     { members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls },
     "run finalized",
   );
-  return { outcome: "completed", runId, members: memberIds.length, classifyJobs, fallbacks: missing.length };
+  return { outcome: "completed", runId, members: final.membersTotal, classifyJobs, fallbacks: missing.length };
 }

@@ -90,6 +90,7 @@ export async function createPipeline(
       classifyChunkConcurrency: 3,
       maxRateLimited: 50,
       skipRecentHours: 24,
+      fingerprint: { maxAgeDays: 7 },
       llmMode: "realtime",
       batchRuns: "all",
       batchPollMs: 200,

@@ -47,6 +47,7 @@ describe("overrides, the 24-hour skip and --force in the batch", () => {
     const second = await runOrg(p, orgId);
     const [run] = await waitForRuns(p, [second.runId]);
     expect(run!.countsBySource).toMatchObject({ carried: 3 });
+    expect(run!.countsByCarriedReason).toEqual({ recent: 3 });
     expect(p.fake.stats().answered).toBe(before);
   });
 

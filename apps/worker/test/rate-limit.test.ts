@@ -2,7 +2,8 @@ import { maxInWindow } from "@engagement/fake-anthropic";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, runOrg, seedOrgs, waitForRuns } from "./harness.ts";
 
-// The provider allows 4 requests per second; the workers are configured for 10 per second, so 429s come.
+// The provider allows 4 requests per second; the workers are configured for 10 per second, and 15 % of answers
+// are 429s with retry-after anyway (as a provider under load sends them).
 const PROVIDER = { requests: 4, windowMs: 1000 };
 const CONFIGURED = { rateMaxRequests: 10, rateWindowMs: 1000 };
 
@@ -14,7 +15,7 @@ describe("a 429 storm from the provider", () => {
     // Chunks of 6 sent 2 members per request, 3 requests in flight per job: calls wait inside running jobs, so a
     // 429 must stop those too; the shared request budget gets the configured limit, as in the worker app.
     p = await createPipeline("storm", {
-      fake: { rateLimit: PROVIDER, latencyMs: 5 },
+      fake: { rateLimit: PROVIDER, latencyMs: 5, faultRates: { rate_limited: 0.15 }, faultSeed: 3 },
       membersPerRequest: 2,
       settings: { classifyChunkSize: 6, classifyChunkConcurrency: 3 },
       budget: { max: CONFIGURED.rateMaxRequests, windowMs: CONFIGURED.rateWindowMs },
@@ -40,6 +41,15 @@ describe("a 429 storm from the provider", () => {
     const jobs = await p.queues.classify.getJobs(["completed"]);
     expect(jobs.length).toBeGreaterThan(0);
     expect(jobs.map((j) => j.attemptsStarted)).toEqual(jobs.map(() => 1));
+  });
+
+  it("paces from the provider's headers: the provider's own limit (4/s, below the configured 10/s) is not run into", () => {
+    // The answers' anthropic-ratelimit-requests-remaining reaches 0 after the 4th request of a second, and every
+    // worker then waits for the reset the header names; 429s the limiter itself sent (no scripted fault) are
+    // then at most a request that was already on its way.
+    const fromLimiter = p.fake.requests.filter((r) => r.status === 429 && r.fault === undefined);
+    expect(fromLimiter.length).toBeLessThanOrEqual(2);
+    expect(p.fake.maxAnsweredInWindow(PROVIDER.windowMs)).toBeLessThanOrEqual(PROVIDER.requests);
   });
 
   it("keeps requests sent per window under the configured limit", () => {

@@ -7,6 +7,7 @@ import {
   type ClassificationResult,
   evaluateRubric,
   type FallbackReason,
+  inputsFingerprint,
   isFactsDecided,
   LlmAbortedError,
   LlmTransientError,
@@ -22,6 +23,7 @@ import { toLlmError } from "./anthropic-errors.ts";
 import { createBatchJudge } from "./batch-judge.ts";
 import { buildClassificationRequest, type ClassificationRequest } from "./classification-request.ts";
 import { interpretResponse, splitUsage, usageOf } from "./classification-response.ts";
+import { anthropicJudgeIdentity } from "./judge-identity.ts";
 import { type ProviderRateLimits, readRateLimits } from "./rate-limit-headers.ts";
 
 export { DEFAULT_ANTHROPIC_MODEL };
@@ -91,6 +93,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
   const timeoutMs = config.timeoutMs ?? 60_000;
   const thresholds = resolveThresholds(config.thresholds);
   const systemPrompt = buildSystemPrompt(thresholds);
+  const judge = { identity: anthropicJudgeIdentity(model, systemPrompt), thresholds };
   const client = new Anthropic({
     apiKey: config.apiKey,
     ...(config.baseURL === undefined ? {} : { baseURL: config.baseURL }),
@@ -144,6 +147,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     model: answeredBy,
     fallbackReason: null,
     usage,
+    inputsFingerprint: inputsFingerprint(m.signals, judge),
   });
 
   /** One member asked about alone, from `attempt` on, after `usage` already spent on it; then the rules. */
@@ -238,5 +242,5 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     ...(config.beforeBatchApiCall ? { beforeApiCall: config.beforeBatchApiCall } : {}),
   });
 
-  return { name: "anthropic", model, membersPerRequest, classify, classifyMany, batches };
+  return { name: "anthropic", model, judgeIdentity: judge.identity, thresholds, membersPerRequest, classify, classifyMany, batches };
 }

@@ -29,6 +29,11 @@ export interface ClassificationResult {
   model: string | null;
   fallbackReason: FallbackReason | null;
   usage: TokenUsage;
+  /**
+   * Set on a model's judgement (source "llm"): what it was judged from (inputsFingerprint), so a later run whose
+   * inputs fingerprint is the same can reuse it without a call.
+   */
+  inputsFingerprint?: string;
 }
 
 export function zeroUsage(): TokenUsage {

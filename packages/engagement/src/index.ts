@@ -3,6 +3,7 @@ export * from "./classification-result.ts";
 export * from "./classification-tool.ts";
 export * from "./classifier.ts";
 export * from "./errors.ts";
+export * from "./inputs-fingerprint.ts";
 export * from "./levels.ts";
 export * from "./member-language.ts";
 export * from "./prompts.ts";

@@ -38,7 +38,9 @@ export const DEFAULT_THRESHOLDS: Readonly<RubricThresholds> = Object.freeze({
   highlyEngagedWithinDays: 30,
 });
 
-export function resolveThresholds(overrides?: Partial<RubricThresholds>): RubricThresholds {
+export function resolveThresholds(overrides?: Partial<RubricThresholds>): Readonly<RubricThresholds> {
+  // The rubric runs several times per member of a nightly run: the common case need not copy anything.
+  if (overrides === undefined || overrides === DEFAULT_THRESHOLDS) return DEFAULT_THRESHOLDS;
   const merged: RubricThresholds = { ...DEFAULT_THRESHOLDS };
   for (const [key, value] of Object.entries(overrides ?? {}) as [keyof RubricThresholds, number | undefined][]) {
     // An explicit `undefined` in a partial override means "not overridden", not "erase the default".

@@ -13,6 +13,8 @@ const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: "must be a postg
 const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
 const port = z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535);
 const positiveInt = z.coerce.number({ error: "must be a whole number" }).int().positive();
+/** A feature switch: "on" or "off", spelled out so an unknown word fails at start rather than meaning either. */
+const onOff = z.enum(["on", "off"], { error: 'must be "on" or "off"' });
 
 /** The local database a fresh clone uses (scripts/bootstrap.mjs repeats it: it runs before anything is installed). */
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/engagement";
@@ -47,7 +49,7 @@ export const classifierEnv = {
   ANTHROPIC_TIMEOUT_MS: positiveInt.default(60_000),
 };
 
-export const envTypes = { postgresUrl, redisUrl, port, positiveInt };
+export const envTypes = { postgresUrl, redisUrl, port, positiveInt, onOff };
 
 /**
  * How a rejected value appears in the error: secrets not at all, and URLs without their password, since a

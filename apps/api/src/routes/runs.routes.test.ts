@@ -62,6 +62,8 @@ describe("run routes", () => {
       llmCalls: 2,
       inputTokens: 900,
       errorDetails: { fallbackReasons: { rate_limited: 1 } },
+      countsBySource: { llm: 1, carried: 5 },
+      countsByCarriedReason: { recent: 2, inputs_unchanged: 3 },
     });
     await buildSnapshot(api.db, { orgId: a.org.id, userId: a.steady.id, runId: run.id, level: "highly_engaged" });
     await buildSnapshot(api.db, { orgId: a.org.id, userId: a.drifting.id, runId: run.id, level: "at_risk" });
@@ -73,7 +75,13 @@ describe("run routes", () => {
       status: "running",
       trigger: "manual",
       progress: { membersDone: 2, membersTotal: 3 },
-      summary: { llmCalls: 2, tokens: { input: 900, output: 0 }, errorDetails: { fallbackReasons: { rate_limited: 1 } } },
+      summary: {
+        llmCalls: 2,
+        tokens: { input: 900, output: 0 },
+        errorDetails: { fallbackReasons: { rate_limited: 1 } },
+        countsBySource: { llm: 1, carried: 5 },
+        countsByCarriedReason: { recent: 2, inputs_unchanged: 3 },
+      },
     });
     expect((await status(a.org.id, run.id, operator)).statusCode).toBe(200);
     expect(res.json().summary.llmStopped).toBeNull();

@@ -39,6 +39,9 @@ const RunDetail = RunHeadline.extend({
       Object.fromEntries(Level.options.map((l) => [l, z.number().int()])) as Record<z.infer<typeof Level>, z.ZodNumber>,
     ),
     countsBySource: z.record(z.string(), z.number()),
+    countsByCarriedReason: z
+      .record(z.string(), z.number())
+      .describe('carried members per reason: "recent" (computed within the skip window), "inputs_unchanged" (an LLM judgement reused)'),
     llmCalls: z.number().int(),
     tokens: z.object({ input: z.number().int(), output: z.number().int(), cacheRead: z.number().int(), cacheWrite: z.number().int() }),
     errors: z.number().int(),
@@ -121,6 +124,7 @@ export function runsRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsy
           summary: {
             countsByLevel: run.countsByLevel,
             countsBySource: run.countsBySource,
+            countsByCarriedReason: run.countsByCarriedReason,
             llmCalls: run.llmCalls,
             tokens: run.tokens,
             errors: run.errors,

@@ -260,6 +260,7 @@ describe("erasure of a person", () => {
         keyFactors: [],
         signals: {},
         model: null,
+        inputsFingerprint: null,
         fallbackReason: null,
         usage,
       },

@@ -25,6 +25,8 @@ export interface RunSummary {
   finishedAt: Date | null;
   countsByLevel: Record<EngagementLevel, number>;
   countsBySource: Record<string, number>;
+  /** Carried members per reason (CarriedReason): "recent" or "inputs_unchanged". */
+  countsByCarriedReason: Record<string, number>;
   llmCalls: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
   errors: number;
@@ -61,6 +63,7 @@ export async function getRunSummaries(db: Db, runIds: string[]): Promise<RunSumm
       inactive: r.countInactive,
     },
     countsBySource: (r.countsBySource ?? {}) as Record<string, number>,
+    countsByCarriedReason: (r.countsByCarriedReason ?? {}) as Record<string, number>,
     llmCalls: r.llmCalls,
     tokens: { input: r.inputTokens, output: r.outputTokens, cacheRead: r.cacheReadTokens, cacheWrite: r.cacheWriteTokens },
     errors: r.errors,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { buildOrg, createTestDatabase, type TestDatabase } from "../testing/index.ts";
+import { buildMember, buildMembership, buildOrg, createTestDatabase, type TestDatabase } from "../testing/index.ts";
 import { createOrGetRun, startRun } from "./runs.ts";
 
 describe("startRun", () => {
@@ -9,15 +9,21 @@ describe("startRun", () => {
   });
   afterAll(async () => t.drop());
 
-  it("starts a queued run with the given asOf and returns it, without reading the run again", async () => {
+  it("starts a queued run with the given asOf and returns it, counting the organisation's active members", async () => {
     const org = await buildOrg(t.db);
+    const other = await buildOrg(t.db);
+    await buildMember(t.db, org.id);
+    await buildMember(t.db, org.id);
+    await buildMember(t.db, org.id, { status: "left" });
+    await buildMembership(t.db, { orgId: other.id, userId: (await buildMember(t.db, org.id)).user.id });
+    await buildMember(t.db, other.id);
     const run = await createOrGetRun(t.db, { orgId: org.id, runKey: "manual:a", trigger: "manual" });
     const asOf = new Date("2026-12-01T04:00:00.000Z");
-    expect(await startRun(t.db, run.id, asOf, 7)).toEqual({ asOf });
+    expect(await startRun(t.db, run.id, asOf)).toEqual({ asOf });
     expect(await t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({
       status: "running",
       asOf,
-      membersTotal: 7,
+      membersTotal: 3,
     });
   });
 
@@ -25,9 +31,11 @@ describe("startRun", () => {
     const org = await buildOrg(t.db);
     const cron = new Date("2026-12-01T04:00:00.000Z");
     const run = await createOrGetRun(t.db, { orgId: org.id, runKey: "scheduled:2026-12-01", trigger: "scheduled", asOf: cron });
-    expect(await startRun(t.db, run.id, new Date("2026-12-01T04:17:00.000Z"), 3)).toEqual({ asOf: cron });
-    // A retried prepare of the running run: no change, the stored asOf comes back.
-    expect(await startRun(t.db, run.id, new Date("2026-12-01T05:00:00.000Z"), 9)).toEqual({ asOf: cron });
-    expect((await t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } })).membersTotal).toBe(3);
+    await buildMember(t.db, org.id);
+    expect(await startRun(t.db, run.id, new Date("2026-12-01T04:17:00.000Z"))).toEqual({ asOf: cron });
+    // A retried prepare of the running run: no change (a member joining meanwhile included), the stored asOf comes back.
+    await buildMember(t.db, org.id);
+    expect(await startRun(t.db, run.id, new Date("2026-12-01T05:00:00.000Z"))).toEqual({ asOf: cron });
+    expect((await t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } })).membersTotal).toBe(1);
   });
 });

@@ -40,16 +40,17 @@ export async function getRun(db: Db, runId: string) {
 }
 
 /**
- * Marks the run started (first attempt only). asOf is kept when already set — a scheduled run's is its cron
- * instant, so nightly runs are exactly a day apart however late a worker starts them — and a retry keeps the
- * original, so all members of a run share it.
+ * Marks the run started (first attempt only) and counts its organisation's active members. asOf is kept when
+ * already set — a scheduled run's is its cron instant, so nightly runs are exactly a day apart however late a
+ * worker starts them — and a retry keeps the original, so all members of a run share it.
  */
-export async function startRun(db: Db, runId: string, asOf: Date, membersTotal: number): Promise<{ asOf: Date }> {
+export async function startRun(db: Db, runId: string, asOf: Date): Promise<{ asOf: Date }> {
   const started = await db.$queryRaw<{ as_of: Date }[]>`
-    UPDATE engagement_runs
-    SET status = 'running', as_of = coalesce(as_of, ${asOf}::timestamptz), started_at = now(), members_total = ${membersTotal}
-    WHERE id = ${runId}::uuid AND status = 'queued'
-    RETURNING as_of`;
+    UPDATE engagement_runs r
+    SET status = 'running', as_of = coalesce(r.as_of, ${asOf}::timestamptz), started_at = now(),
+        members_total = (SELECT count(*)::int FROM memberships m WHERE m.org_id = r.org_id AND m.status = 'active')
+    WHERE r.id = ${runId}::uuid AND r.status = 'queued'
+    RETURNING r.as_of`;
   if (started[0]) return { asOf: started[0].as_of };
   // Already started (a retried prepare): its asOf stands, so every member of the run shares it.
   const run = await db.engagementRun.findUniqueOrThrow({ where: { id: runId }, select: { asOf: true } });
@@ -98,38 +99,56 @@ export function usageTotals(sum: Partial<Record<keyof typeof USAGE_SUM, number |
   };
 }
 
-/** Closes the run: counts per level and source, LLM calls, tokens and fallback reasons, all from its snapshots. */
+/**
+ * Closes the run: counts per level, source and carried reason, LLM calls, tokens and fallback reasons, all from
+ * its snapshots, in one statement (the run's last step, once per organisation per night).
+ */
 export async function finalizeRun(db: Db, runId: string, extra: { error?: string } = {}) {
-  const byLevel = await db.engagementSnapshot.groupBy({ by: ["level"], where: { runId }, _count: { _all: true } });
-  const bySource = await db.engagementSnapshot.groupBy({ by: ["source"], where: { runId }, _count: { _all: true } });
-  const byReason = await db.engagementSnapshot.groupBy({
-    by: ["fallbackReason"],
-    where: { runId, fallbackReason: { not: null } },
-    _count: { _all: true },
-  });
-  const sums = await db.engagementSnapshot.aggregate({
-    where: { runId },
-    _sum: USAGE_SUM,
-  });
-  const level = (l: string) => byLevel.find((b) => b.level === l)?._count._all ?? 0;
-  const fallbackReasons = Object.fromEntries(byReason.map((b) => [b.fallbackReason as string, b._count._all]));
-  const errors = Object.values(fallbackReasons).reduce((a, b) => a + b, 0) + (extra.error ? 1 : 0);
-  return db.engagementRun.update({
-    where: { id: runId },
-    data: {
-      status: extra.error ? "failed" : "completed",
-      finishedAt: new Date(),
-      countHighlyEngaged: level("highly_engaged"),
-      countModerate: level("moderate"),
-      countAtRisk: level("at_risk"),
-      countNew: level("new"),
-      countInactive: level("inactive"),
-      countsBySource: Object.fromEntries(bySource.map((b) => [b.source, b._count._all])),
-      ...usageTotals(sums._sum),
-      errors,
-      errorDetails: { fallbackReasons, ...(extra.error ? { runError: extra.error } : {}) },
-    },
-  });
+  const error = extra.error ?? null;
+  const rows = await db.$queryRaw<{ members_total: number; llm_calls: number }[]>`
+    WITH s AS (
+      SELECT level, source, fallback_reason, carried_reason, llm_calls, input_tokens, output_tokens,
+             cache_read_tokens, cache_write_tokens
+      FROM engagement_snapshots WHERE run_id = ${runId}::uuid
+    ),
+    totals AS (
+      SELECT count(*) FILTER (WHERE level = 'highly_engaged')::int AS highly_engaged,
+             count(*) FILTER (WHERE level = 'moderate')::int AS moderate,
+             count(*) FILTER (WHERE level = 'at_risk')::int AS at_risk,
+             count(*) FILTER (WHERE level = 'new')::int AS new,
+             count(*) FILTER (WHERE level = 'inactive')::int AS inactive,
+             count(fallback_reason)::int AS fallbacks,
+             coalesce(sum(llm_calls), 0)::int AS llm_calls, coalesce(sum(input_tokens), 0)::int AS input_tokens,
+             coalesce(sum(output_tokens), 0)::int AS output_tokens, coalesce(sum(cache_read_tokens), 0)::int AS cache_read,
+             coalesce(sum(cache_write_tokens), 0)::int AS cache_write
+      FROM s
+    ),
+    by_source AS (SELECT coalesce(jsonb_object_agg(source, n), '{}') AS j FROM (SELECT source, count(*) AS n FROM s GROUP BY source) x),
+    by_carried AS (
+      SELECT coalesce(jsonb_object_agg(carried_reason, n), '{}') AS j
+      FROM (SELECT carried_reason, count(*) AS n FROM s WHERE carried_reason IS NOT NULL GROUP BY carried_reason) x
+    ),
+    by_fallback AS (
+      SELECT coalesce(jsonb_object_agg(fallback_reason, n), '{}') AS j
+      FROM (SELECT fallback_reason, count(*) AS n FROM s WHERE fallback_reason IS NOT NULL GROUP BY fallback_reason) x
+    )
+    UPDATE engagement_runs r
+    SET status = (CASE WHEN ${error}::text IS NULL THEN 'completed' ELSE 'failed' END)::"RunStatus",
+        finished_at = now(),
+        count_highly_engaged = t.highly_engaged, count_moderate = t.moderate, count_at_risk = t.at_risk,
+        count_new = t.new, count_inactive = t.inactive,
+        counts_by_source = bs.j, counts_by_carried_reason = bc.j,
+        llm_calls = t.llm_calls, input_tokens = t.input_tokens, output_tokens = t.output_tokens,
+        cache_read_tokens = t.cache_read, cache_write_tokens = t.cache_write,
+        errors = t.fallbacks + (CASE WHEN ${error}::text IS NULL THEN 0 ELSE 1 END),
+        error_details = jsonb_build_object('fallbackReasons', bf.j)
+          || (CASE WHEN ${error}::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('runError', ${error}::text) END)
+    FROM totals t, by_source bs, by_carried bc, by_fallback bf
+    WHERE r.id = ${runId}::uuid
+    RETURNING r.members_total, r.llm_calls`;
+  const row = rows[0];
+  if (!row) throw new Error(`run ${runId} does not exist`);
+  return { membersTotal: row.members_total, llmCalls: row.llm_calls };
 }
 
 /** Marks an unfinished run failed; a run already completed or failed stays as it is. */

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildEvent, buildMember, buildMemberEngagement, buildMembership, buildOrg, buildRegistration } from "../testing/factories.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/index.ts";
-import { computeSignals, listActiveMemberIds, type MemberSignalsRow } from "./signals.ts";
+import { computeOrgSignals, computeSignals, listActiveMemberIds, type MemberSignalsRow } from "./signals.ts";
 
 const AS_OF = new Date("2026-03-01T12:00:00.000Z");
 const MINUTE = 60_000;
@@ -66,7 +66,14 @@ describe("computeSignals", () => {
     // Alice also belongs to another organisation; what she does there must not leak into this one.
     await buildMembership(db, { orgId: otherOrgId, userId: user.alice, joinedAt: at(800) });
     await reg(user.alice, e.otherOrgRecent, "attended");
-    await buildMemberEngagement(db, { orgId, userId: user.alice, level: "at_risk", computedAt });
+    await buildMemberEngagement(db, {
+      orgId,
+      userId: user.alice,
+      level: "at_risk",
+      source: "llm",
+      inputsFingerprint: "v1 alice",
+      computedAt,
+    });
     await buildMemberEngagement(db, { orgId: otherOrgId, userId: user.alice, level: "highly_engaged" });
 
     // Bob: joined one minute short of 30 days ago, attended the event starting exactly at asOf.
@@ -144,13 +151,18 @@ describe("computeSignals", () => {
     expect(signalsOf("carol")?.tenureDays).toBe(100);
   });
 
-  it("previousLevel and lastComputedAt come from this organisation's member_engagements row, null without one", () => {
+  it("previousLevel, lastComputedAt, lastSource and lastFingerprint come from this organisation's member_engagements row, null without one", () => {
     const alice = rows.find((r) => r.userId === user.alice);
     expect(alice?.signals.previousLevel).toBe("at_risk");
     expect(alice?.lastComputedAt?.toISOString()).toBe(computedAt.toISOString());
+    expect(alice).toMatchObject({ lastSource: "llm", lastFingerprint: "v1 alice" });
     const bob = rows.find((r) => r.userId === user.bob);
     expect(bob?.signals.previousLevel).toBeNull();
-    expect(bob?.lastComputedAt).toBeNull();
+    expect(bob).toMatchObject({ lastComputedAt: null, lastSource: null, lastFingerprint: null });
+  });
+
+  it("computeOrgSignals gives the same rows for every active member of the organisation in one statement", async () => {
+    await expect(computeOrgSignals(t.db, orgId, AS_OF)).resolves.toEqual(rows);
   });
 
   it("returns nothing for an empty chunk without querying", async () => {

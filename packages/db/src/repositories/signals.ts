@@ -1,14 +1,20 @@
-// Engagement signals straight from attendance data: one SQL round trip per chunk of members, never a query per
-// member. The engagement package defines what the fields mean (EngagementSignals); this is how they are counted.
+// Engagement signals straight from attendance data: one SQL round trip for a whole organisation (the run's
+// prepare) or for a chunk of members (a classify job), never a query per member. The engagement package defines
+// what the fields mean (EngagementSignals); this is how they are counted.
 import { EngagementSignals } from "@engagement/engagement";
 import type { Db } from "../client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import type { EngagementSource } from "../generated/prisma/enums.ts";
 
 export interface MemberSignalsRow {
   userId: string;
   /** Parsed with the domain's schema here, once: every reader gets checked signals. */
   signals: EngagementSignals;
-  /** When the member's current level was computed (null if never): the 24-hour skip reads it. */
+  /** When the member's current level was computed (null if never): the 24-hour skip and the fingerprint's age read it. */
   lastComputedAt: Date | null;
+  /** Who decided the current level, and for an LLM judgement what it was judged from (inputsFingerprint). */
+  lastSource: EngagementSource | null;
+  lastFingerprint: string | null;
 }
 
 interface RawRow {
@@ -26,17 +32,32 @@ interface RawRow {
   last_attended_days_ago: number | null;
   previous_level: MemberSignalsRow["signals"]["previousLevel"];
   computed_at: Date | null;
+  source: EngagementSource | null;
+  inputs_fingerprint: string | null;
 }
 
 export const SIGNALS_CHUNK_SIZE = 1000;
 
+/** Signals of the given active members of one organisation at `asOf` (see signalsOf); ids of others are ignored. */
+export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds: string[]): Promise<MemberSignalsRow[]> {
+  if (userIds.length === 0) return [];
+  return signalsOf(db, orgId, asOf, Prisma.sql`AND m.user_id = ANY(${userIds}::uuid[])`);
+}
+
 /**
- * Signals of the given active members of one organisation at `asOf`.
+ * Signals of every active member of the organisation, in userId order: one statement, where chunks of ids would
+ * each repeat the organisation's event counts and the id list's round trip. A run holds the rows in memory (a few
+ * hundred bytes a member), as it held the member ids before.
+ */
+export async function computeOrgSignals(db: Db, orgId: string, asOf: Date): Promise<MemberSignalsRow[]> {
+  return signalsOf(db, orgId, asOf, Prisma.empty);
+}
+
+/**
  * Windows hold events whose start lies in (asOf - N days, asOf]; cancelled events never count.
  * A registration still "registered" after its event ended counts as a no-show.
  */
-export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds: string[]): Promise<MemberSignalsRow[]> {
-  if (userIds.length === 0) return [];
+async function signalsOf(db: Db, orgId: string, asOf: Date, memberFilter: Prisma.Sql): Promise<MemberSignalsRow[]> {
   const rows = await db.$queryRaw<RawRow[]>`
     WITH params AS (
       SELECT ${asOf}::timestamptz AS as_of,
@@ -47,7 +68,7 @@ export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds:
     members AS (
       SELECT m.user_id, m.joined_at
       FROM memberships m
-      WHERE m.org_id = ${orgId}::uuid AND m.status = 'active' AND m.user_id = ANY(${userIds}::uuid[])
+      WHERE m.org_id = ${orgId}::uuid AND m.status = 'active' ${memberFilter}
     ),
     org_events AS (
       SELECT count(*) FILTER (WHERE e.starts_at > p.d30)::int AS e30,
@@ -89,7 +110,7 @@ export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds:
            coalesce(rg.upcoming, 0) AS upcoming,
            floor(extract(epoch FROM (p.as_of - la.last_at)) / 86400)::int AS last_attended_days_ago,
            me.level::text AS previous_level,
-           me.computed_at
+           me.computed_at, me.source::text AS source, me.inputs_fingerprint
     FROM members m
     CROSS JOIN params p
     CROSS JOIN org_events oe
@@ -114,6 +135,8 @@ export async function computeSignals(db: Db, orgId: string, asOf: Date, userIds:
       previousLevel: r.previous_level,
     }),
     lastComputedAt: r.computed_at,
+    lastSource: r.source,
+    lastFingerprint: r.inputs_fingerprint,
   }));
 }
 

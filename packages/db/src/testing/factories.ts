@@ -128,6 +128,7 @@ export interface EngagementFields {
   memberExplanation?: string;
   keyFactors?: string[];
   signals?: Prisma.InputJsonObject;
+  inputsFingerprint?: string | null;
   computedAt?: Date;
   runId?: string | null;
   override?: { level: EngagementLevel; note?: string; by?: string | null; at?: Date; expiresAt?: Date | null };
@@ -165,7 +166,7 @@ export async function buildMemberEngagement(db: Db, fields: EngagementFields) {
       memberExplanation: fields.memberExplanation ?? "Thanks for being part of our community!",
       keyFactors: fields.keyFactors ?? ["Attended 6 of 12 events in 90 days"],
       signals: fields.signals ?? buildSignals(),
-      inputsFingerprint: `fp-${unique()}`,
+      inputsFingerprint: fields.inputsFingerprint === undefined ? `fp-${unique()}` : fields.inputsFingerprint,
       computedAt: fields.computedAt ?? new Date(),
       runId: fields.runId ?? null,
       overrideLevel: fields.override?.level ?? null,
@@ -181,9 +182,13 @@ export async function buildRun(
   db: Db,
   fields: { orgId: string; status?: RunStatus; trigger?: RunTrigger; runKey?: string; membersTotal?: number; createdAt?: Date } & Partial<
     Record<"llmCalls" | "inputTokens" | "outputTokens" | "errors" | "rateLimitedResponses", number>
-  > & { errorDetails?: Prisma.InputJsonObject; countsBySource?: Record<string, number> },
+  > & {
+      errorDetails?: Prisma.InputJsonObject;
+      countsBySource?: Record<string, number>;
+      countsByCarriedReason?: Record<string, number>;
+    },
 ) {
-  const { orgId, status, trigger, runKey, errorDetails, countsBySource, ...rest } = fields;
+  const { orgId, status, trigger, runKey, errorDetails, countsBySource, countsByCarriedReason, ...rest } = fields;
   return db.engagementRun.create({
     data: {
       orgId,
@@ -192,6 +197,7 @@ export async function buildRun(
       runKey: runKey ?? `manual:${unique()}`,
       errorDetails: errorDetails ?? {},
       countsBySource: countsBySource ?? {},
+      countsByCarriedReason: countsByCarriedReason ?? {},
       ...rest,
     },
   });
