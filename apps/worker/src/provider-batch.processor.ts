@@ -152,7 +152,7 @@ async function pendingJudged(deps: WorkerDeps, orgId: string, runId: string, asO
   for (const slice of chunk(ids, SIGNALS_CHUNK_SIZE)) {
     for (const row of await computeSignals(deps.db, orgId, asOf, slice)) {
       // A member the facts decide (say, one who joined mid-run) is the finalize step's, with the rules.
-      if (!isFactsDecided(evaluateRubric(row.signals))) rows.push(row);
+      if (!isFactsDecided(evaluateRubric(row.signals, deps.classifier.thresholds))) rows.push(row);
     }
   }
   return rows;

@@ -31,6 +31,9 @@ export { DEFAULT_ANTHROPIC_MODEL };
 /** Content failures get one more try; a second failure usually means the case itself provokes it. */
 const MAX_ATTEMPTS = 2;
 
+/** A 529 without retry-after: overloads are usually short (the classify job waits the same). */
+const DEFAULT_OVERLOAD_WAIT_MS = 5_000;
+
 /** Members per request by default: throughput under a request limit is this many times the requests per minute. */
 export const DEFAULT_MEMBERS_PER_REQUEST = 20;
 
@@ -116,11 +119,11 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
       const llmError = toLlmError(error);
       // In the same tick the refusal arrives, before the error travels up: no other call may start inside the wait.
       if (error instanceof Anthropic.APIError && config.onRateLimits) {
-        const retryAfterMs =
-          llmError instanceof LlmTransientError && error.status !== null && [429, 529].includes(error.status)
-            ? llmError.retryAfterMs
-            : null;
-        config.onRateLimits({ ...readRateLimits(error.headers), ...(retryAfterMs === null ? {} : { retryAfterMs }) });
+        const refused = llmError instanceof LlmTransientError && error.status !== null && [429, 529].includes(error.status);
+        // A refusal says how long to wait (retry-after); its "remaining 0, full again at reset" would turn a
+        // one-second wait into a whole window, so only the wait is passed on.
+        if (refused) config.onRateLimits({ retryAfterMs: llmError.retryAfterMs ?? DEFAULT_OVERLOAD_WAIT_MS });
+        else config.onRateLimits(readRateLimits(error.headers));
       }
       throw llmError;
     }

@@ -9,6 +9,8 @@ interface HeaderReader {
 
 export interface LimitState {
   remaining: number;
+  /** The limit itself (`-limit`), when the answer says: with it, the refill rate can be worked out. */
+  limit?: number;
   /** Milliseconds from now until the limit is fully replenished (0 if the reset is past or unreadable). */
   resetInMs: number;
 }
@@ -32,7 +34,8 @@ export function readRateLimits(headers: HeaderReader | null | undefined, now: nu
     const remaining = Number(headers.get(`anthropic-ratelimit-${name}-remaining`) ?? Number.NaN);
     if (!Number.isFinite(remaining)) continue;
     const reset = Date.parse(headers.get(`anthropic-ratelimit-${name}-reset`) ?? "");
-    limits[key] = { remaining, resetInMs: Number.isNaN(reset) ? 0 : Math.max(0, reset - now) };
+    const limit = Number(headers.get(`anthropic-ratelimit-${name}-limit`) ?? Number.NaN);
+    limits[key] = { remaining, resetInMs: Number.isNaN(reset) ? 0 : Math.max(0, reset - now), ...(Number.isFinite(limit) ? { limit } : {}) };
   }
   return limits;
 }

@@ -63,7 +63,7 @@ export const catalog = {
       userIds: z.array(z.uuid()).min(1).max(200),
     }),
     options: {
-      // Counts real failures (5xx, timeouts); 429s go back to the queue without using an attempt.
+      // Counts real failures (5xx, timeouts); a 429 is waited out inside the job and uses no attempt.
       attempts: 4,
       backoff: { type: "exponential", delay: 5_000 },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { TEST_REDIS_URL } from "@engagement/runtime/testing";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { createRedis } from "./connection.ts";
-import { BudgetStoppedError, createRequestBudget } from "./request-budget.ts";
+import { BudgetStoppedError, createRequestBudget, refillWait } from "./request-budget.ts";
 
 describe("request budget (Redis, shared across processes)", () => {
   const redis = createRedis(TEST_REDIS_URL);
@@ -60,14 +60,27 @@ describe("request budget (Redis, shared across processes)", () => {
   describe("observe: pacing from the provider's rate-limit headers", () => {
     const plenty = { remaining: 1_000_000, resetInMs: 60_000 };
 
-    it("waits every process until the reset when the requests the provider has left run out", async () => {
+    it("waits every process until the next request is back when the provider's requests run out, not for the full reset", async () => {
       const p = prefix();
       const budget = createRequestBudget(redis, p, 100, 1000);
       const other = createRequestBudget(redis, p, 100, 1000);
-      expect(await budget.observe({ requests: { remaining: 0, resetInMs: 400 } })).toBe(400);
+      // 50 per minute, none left, full again in 60 s: one request is back in 1.2 s (the provider refills continuously).
+      expect(await budget.observe({ requests: { remaining: 0, resetInMs: 60_000, limit: 50 } })).toBe(1200);
+      // Without the limit the reset is all there is to go on.
+      expect(refillWait({ remaining: 0, resetInMs: 400 }, 1)).toBe(400);
       const started = Date.now();
       await other.acquire();
-      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
+    });
+
+    it("a 429 waits its retry-after, however far away the limit's full reset is", async () => {
+      const budget = createRequestBudget(redis, prefix(), 100, 1000);
+      expect(await budget.observe({ retryAfterMs: 300 })).toBe(300);
+      const started = Date.now();
+      await budget.acquire();
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(1000);
     });
 
     it("waits for the token reset when what is left would not cover one more request like the recent ones", async () => {
@@ -77,6 +90,8 @@ describe("request budget (Redis, shared across processes)", () => {
       expect(await budget.observe({ inputTokens: plenty, outputTokens: plenty, used })).toBe(0);
       expect(await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 300 }, outputTokens: plenty, used })).toBe(300);
       expect(await budget.observe({ inputTokens: plenty, outputTokens: { remaining: 2_000, resetInMs: 250 }, used })).toBe(250);
+      // With the limit known, only the time to refill the missing 1,000 input tokens: 1,000 of the 96,000 missing.
+      expect(await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 96_000, limit: 100_000 }, outputTokens: plenty, used })).toBe(1000);
       // Enough for one more: the provider's limit is used to the end rather than left idle.
       expect(
         await budget.observe({

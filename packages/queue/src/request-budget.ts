@@ -2,8 +2,8 @@
 // any sliding window of `windowMs`, spaced at least windowMs / max apart (the provider refills its limits
 // continuously, and a burst of a whole window's requests leaves many in flight when a 429 arrives), and a common
 // pause while the provider has asked us to wait (retry-after).
-// BullMQ's limiter spaces classify jobs; this counts the requests themselves, including a classifier's retry
-// of a refused or malformed answer, and stops calls already queued inside running jobs after a 429. A spend
+// It counts the requests themselves, including a classifier's retry of a refused or malformed answer, and stops
+// calls already queued inside running jobs after a 429. A spend
 // cap is account-wide and does not clear within a night: `stop` makes every caller, in every run, fail at once
 // with BudgetStoppedError instead of sending a request that would be refused too.
 import { randomUUID } from "node:crypto";
@@ -55,10 +55,17 @@ export class BudgetStoppedError extends Error {
 export const BUDGET_STOP_MS = 60 * 60_000;
 
 /** The provider's rate-limit state after an answer (the anthropic adapter reads it from the response headers). */
+/** One limit as the provider reports it; `resetInMs` is when it is *fully* replenished, not when the next unit is. */
+export interface LimitState {
+  remaining: number;
+  resetInMs: number;
+  limit?: number;
+}
+
 export interface ProviderLimits {
-  requests?: { remaining: number; resetInMs: number };
-  inputTokens?: { remaining: number; resetInMs: number };
-  outputTokens?: { remaining: number; resetInMs: number };
+  requests?: LimitState;
+  inputTokens?: LimitState;
+  outputTokens?: LimitState;
   /** What that answer used: the estimate of what the next request will need. */
   used?: { inputTokens: number; outputTokens: number };
   /** A refusal's retry-after: every process waits this long, from now. */
@@ -131,15 +138,28 @@ export function createRequestBudget(redis: Redis, prefix: string, max: number, w
       }
       const short = [
         limits.retryAfterMs ?? 0,
-        limits.requests && limits.requests.remaining < 1 ? limits.requests.resetInMs : 0,
-        limits.inputTokens && limits.inputTokens.remaining < estimate.inputTokens ? limits.inputTokens.resetInMs : 0,
-        limits.outputTokens && limits.outputTokens.remaining < estimate.outputTokens ? limits.outputTokens.resetInMs : 0,
+        refillWait(limits.requests, 1),
+        refillWait(limits.inputTokens, estimate.inputTokens),
+        refillWait(limits.outputTokens, estimate.outputTokens),
       ];
       const ms = Math.max(...short);
       await pause(ms);
       return ms;
     },
   };
+}
+
+/**
+ * How long until `need` more units are there. The provider refills continuously (a token bucket), and `reset` is
+ * when the bucket is full again: it refills limit - remaining units in resetInMs, so `need` takes a proportional
+ * share of that time, not all of it (waiting for the full reset would idle a whole window after every burst).
+ * Without the limit, the reset is all there is to go on.
+ */
+export function refillWait(state: LimitState | undefined, need: number): number {
+  if (!state || state.remaining >= need || need <= 0) return 0;
+  const missing = state.limit !== undefined ? state.limit - state.remaining : 0;
+  if (missing <= 0) return state.resetInMs;
+  return Math.min(state.resetInMs, Math.ceil(((need - state.remaining) * state.resetInMs) / missing));
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
