@@ -1,8 +1,9 @@
 // A chunk of members for the LLM, sent in requests of the classifier's membersPerRequest. Members already written
-// in this run are skipped (a retry pays for nothing twice); results are written as soon as the chunk stops.
+// in this run are skipped (a retry pays for nothing twice); each request's results are written as soon as it is
+// answered, so a job that waits out 429s for minutes holds nothing paid for in memory only.
 //   429 / 529  → every worker's budget pauses for retry-after at once, and the request is sent again after it:
 //                the job keeps its place, its slot and its finished members. After maxRateLimited such waits
-//                in one job, its remaining members get the rules (fallback, reason rate_limited).
+//                for one request, its remaining members get the rules (fallback, reason rate_limited).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
 //   spend cap  → a 429 naming enforced_spend_limit_reached or contract_spend_limit_reached: it will not clear
@@ -57,18 +58,26 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
   const results: MemberResult[] = [];
   /** Members whose requests met more 429/529s than the job may wait out. */
   const rateLimitedOut: MemberSignalsRow[] = [];
-  let rateLimitWaits = 0;
   let stopError: unknown;
   let stopping: Promise<{ first: boolean }> | undefined;
   const limit = pLimit(deps.settings.classifyChunkConcurrency);
+  const asOf = run.asOf;
+  const keep = async (answered: MemberResult[]) => {
+    if (answered.length === 0) return;
+    await writeMemberResults(deps.db, runId, orgId, asOf, answered);
+    results.push(...answered);
+  };
   await Promise.all(
     chunk(rows, deps.classifier.membersPerRequest).map((group) =>
       limit(async () => {
         let pending = group;
+        // Counted per request, so one storm met by every request of the job at once costs each of them one wait.
+        let rateLimitWaits = 0;
         // After a failure other than a rate limit no new calls start: they would only be refused as well.
         while (pending.length > 0 && !stopError) {
           const decided = new Set<number>();
           const current = pending;
+          const answered: MemberResult[] = [];
           try {
             await deps.classifier.classifyMany(
               current.map((r) => r.signals),
@@ -77,13 +86,15 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
                 onResult: (i, result) => {
                   decided.add(i);
                   const row = current[i] as MemberSignalsRow;
-                  results.push(toMemberResult(row.userId, row.signals, result));
+                  answered.push(toMemberResult(row.userId, row.signals, result));
                 },
               },
             );
+            await keep(answered);
             return;
           } catch (err) {
-            // What was decided before the failure is kept; only the rest is asked again.
+            // What was decided before the failure is kept (and written now); only the rest is asked again.
+            await keep(answered);
             pending = current.filter((_, i) => !decided.has(i));
             if (err instanceof LlmRateLimitedError || err instanceof LlmOverloadedError) {
               const waitMs = rateLimitWaitMs(err);
@@ -111,7 +122,6 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
       }),
     ),
   );
-  await writeMemberResults(deps.db, runId, orgId, run.asOf, results);
   const written = new Set(results.map((r) => r.userId));
   const outcome = (fallback: number): ClassifyOutcome => ({
     outcome: "classified",

@@ -15,6 +15,7 @@ import {
   batchGroups,
   chunk,
   computeSignals,
+  dropBatchGroups,
   getRun,
   listActiveMemberIds,
   type MemberResult,
@@ -30,7 +31,14 @@ import {
   updateBatchProgress,
   writeMemberResults,
 } from "@engagement/db";
-import { type BatchJudge, type EngagementSignals, evaluateRubric, isFactsDecided } from "@engagement/engagement";
+import {
+  type BatchJudge,
+  type EngagementSignals,
+  evaluateRubric,
+  isFactsDecided,
+  LlmPermanentError,
+  type SubmittedBatch,
+} from "@engagement/engagement";
 import { catalog, type JobPayload, jobIds, type Queues } from "@engagement/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
@@ -42,6 +50,12 @@ const SUBMIT_GATHER_MS = 5_000;
 const SUBMIT_SLICE = 100_000;
 /** Results are written in slices of this many, so a large batch never holds all its results at once. */
 const WRITE_SLICE = 1000;
+/**
+ * The longest a run waits for its batches. The provider ends every batch within 24 hours (what it did not process
+ * comes back expired); past this, something is stuck (a batch deleted elsewhere, results that cannot be read), and
+ * the run's members go through the real-time path rather than the run waiting for ever.
+ */
+const BATCH_WAIT_DEADLINE_MS = 26 * 3_600_000;
 
 export type ProviderBatchOutcome = { outcome: "collected"; toRealtime: number; classifyJobs: number };
 
@@ -68,8 +82,13 @@ export async function processProviderBatch(
     await job.updateData({ ...payload, step: "wait" } satisfies JobPayload<"providerBatch">);
   }
 
-  const state = await runBatchState(deps.db, runId);
-  await job.updateProgress({ waitingForProviderBatch: state.requests > 0, ...state });
+  let state = await runBatchState(deps.db, runId);
+  if (state.oldest && Date.now() - state.oldest.getTime() > BATCH_WAIT_DEADLINE_MS) {
+    const dropped = await dropBatchGroups(deps.db, { runId });
+    log.error({ dropped, since: state.oldest }, "provider batches did not answer within 26 h: the run's remaining members go real-time");
+    state = await runBatchState(deps.db, runId);
+  }
+  await job.updateProgress({ waitingForProviderBatch: state.requests > 0, requests: state.requests, queued: state.queued });
   if (state.requests > 0) {
     // Made sure on every wait, not only once: a submit or poll job that ended just before this run's requests
     // arrived (or failed for good) would otherwise leave them waiting for ever.
@@ -93,10 +112,23 @@ export async function processBatchSubmit(
   for (;;) {
     const queued = await queuedBatchGroups(deps.db, SUBMIT_SLICE);
     if (queued.length === 0) break;
-    const submitted = await judge.submit(queued.map((g) => ({ customId: g.customId, signals: g.signals as EngagementSignals[] })));
-    // Recorded at once, batch by batch: a crash between the create and this write is the one window in which a
-    // batch could be sent twice (the provider has no idempotency key for batches).
-    for (const batch of submitted) await recordProviderBatch(deps.db, batch.batchId, batch.customIds);
+    // Each batch is recorded as soon as it is created, before the next create: a later create failing leaves no
+    // batch unrecorded. A crash between a create and its record is the one window in which requests could be
+    // sent twice (batches have no idempotency key).
+    let submitted: SubmittedBatch[];
+    try {
+      submitted = await judge.submit(
+        queued.map((g) => ({ customId: g.customId, signals: g.signals as EngagementSignals[] })),
+        (batch) => recordProviderBatch(deps.db, batch.batchId, batch.customIds),
+      );
+    } catch (err) {
+      if (!(err instanceof LlmPermanentError)) throw err;
+      // Refused for good (a 4xx other than a rate limit): waiting would not help. The requests no batch took are
+      // dropped, and their runs' waits hand the members to the real-time path.
+      const dropped = await dropBatchGroups(deps.db, { customIds: queued.map((g) => g.customId) });
+      deps.logger.error({ err, dropped }, "the provider refused a batch: its requests go real-time");
+      break;
+    }
     requests += queued.length;
     batches += submitted.length;
   }

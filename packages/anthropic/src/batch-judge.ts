@@ -41,7 +41,7 @@ export function createBatchJudge(deps: BatchJudgeDeps): BatchJudge {
   };
 
   return {
-    async submit(groups: readonly BatchGroup[]): Promise<SubmittedBatch[]> {
+    async submit(groups: readonly BatchGroup[], onSubmitted): Promise<SubmittedBatch[]> {
       const submitted: SubmittedBatch[] = [];
       let requests: Anthropic.Messages.Batches.BatchCreateParams.Request[] = [];
       let bytes = 0;
@@ -49,7 +49,9 @@ export function createBatchJudge(deps: BatchJudgeDeps): BatchJudge {
         if (requests.length === 0) return;
         const body = requests;
         const batch = await call(() => deps.client.messages.batches.create({ requests: body }));
-        submitted.push({ batchId: batch.id, customIds: body.map((r) => r.custom_id) });
+        const done = { batchId: batch.id, customIds: body.map((r) => r.custom_id) };
+        await onSubmitted(done);
+        submitted.push(done);
         requests = [];
         bytes = 0;
       };

@@ -35,7 +35,11 @@ export function readRateLimits(headers: HeaderReader | null | undefined, now: nu
     if (!Number.isFinite(remaining)) continue;
     const reset = Date.parse(headers.get(`anthropic-ratelimit-${name}-reset`) ?? "");
     const limit = Number(headers.get(`anthropic-ratelimit-${name}-limit`) ?? Number.NaN);
-    limits[key] = { remaining, resetInMs: Number.isNaN(reset) ? 0 : Math.max(0, reset - now), ...(Number.isFinite(limit) ? { limit } : {}) };
+    limits[key] = {
+      remaining,
+      resetInMs: Number.isNaN(reset) ? 0 : Math.max(0, reset - now),
+      ...(Number.isFinite(limit) ? { limit } : {}),
+    };
   }
   return limits;
 }

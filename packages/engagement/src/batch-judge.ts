@@ -37,8 +37,12 @@ export interface BatchItemResult {
 }
 
 export interface BatchJudge {
-  /** Submits the groups (each at most the classifier's membersPerRequest members, all judged ones). */
-  submit(groups: readonly BatchGroup[]): Promise<SubmittedBatch[]>;
+  /**
+   * Submits the groups (each at most the classifier's membersPerRequest members, all judged ones), as one or more
+   * batches; `onSubmitted` is awaited after each batch is created and before the next, so the caller records it
+   * while a later create may still fail (no batch exists that nobody knows of).
+   */
+  submit(groups: readonly BatchGroup[], onSubmitted: (batch: SubmittedBatch) => Promise<void>): Promise<SubmittedBatch[]>;
   progress(batchId: string): Promise<BatchProgress>;
   /** The results of an ended batch, streamed; `signalsOf` gives back the members of a custom id. */
   results(batchId: string, signalsOf: (customId: string) => EngagementSignals[] | undefined): AsyncIterable<BatchItemResult>;

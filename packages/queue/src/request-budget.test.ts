@@ -91,7 +91,9 @@ describe("request budget (Redis, shared across processes)", () => {
       expect(await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 300 }, outputTokens: plenty, used })).toBe(300);
       expect(await budget.observe({ inputTokens: plenty, outputTokens: { remaining: 2_000, resetInMs: 250 }, used })).toBe(250);
       // With the limit known, only the time to refill the missing 1,000 input tokens: 1,000 of the 96,000 missing.
-      expect(await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 96_000, limit: 100_000 }, outputTokens: plenty, used })).toBe(1000);
+      expect(
+        await budget.observe({ inputTokens: { remaining: 4_000, resetInMs: 96_000, limit: 100_000 }, outputTokens: plenty, used }),
+      ).toBe(1000);
       // Enough for one more: the provider's limit is used to the end rather than left idle.
       expect(
         await budget.observe({

@@ -18,6 +18,7 @@ import {
 import { createApiKey } from "./api-keys.ts";
 import { writeMemberResults } from "./engagement-writes.ts";
 import {
+  ERASED_MEMBER,
   ErasureRefusedError,
   erasePerson,
   erasureKey,
@@ -29,6 +30,7 @@ import {
   tombstoneHash,
 } from "./erasures.ts";
 import { listOverrideHistory, setOverride } from "./overrides.ts";
+import { queueBatchGroups } from "./provider-batches.ts";
 
 const KEY = "k".repeat(32);
 const ORG_A = "6f1c1c1e-8f0a-4d6e-9a55-2a7cf1f1a001";
@@ -112,6 +114,11 @@ describe("erasure of a person", () => {
       actorId: secondAdmin.user.id,
     });
     await createApiKey(t.db, { orgId, name: "CRM sync", scopes: ["import"], actorId: person.id });
+    // A request of the run waiting for a provider batch, about the person and another member.
+    const signals = { tenureDays: 400, attended90: 3 };
+    await queueBatchGroups(t.db, run.id, orgId, [
+      { customId: `${run.id.replaceAll("-", "")}-0`, userIds: [person.id, other.user.id], signals: [signals, signals] },
+    ]);
     return { person, other: other.user, secondAdmin: secondAdmin.user, run };
   }
 
@@ -150,6 +157,9 @@ describe("erasure of a person", () => {
     ]);
     const key = await t.db.apiKey.findFirstOrThrow({ where: { orgId: org.id } });
     expect([key.createdBy, key.createdByErasureId]).toEqual([null, result.erasureId]);
+    // The waiting batch request keeps the other member; the person's place in it is empty.
+    const [group] = await t.db.providerBatchGroup.findMany({ where: { runId: run.id } });
+    expect(group?.userIds).toEqual([ERASED_MEMBER, other.id]);
     // The run's aggregate counts stay.
     expect((await t.db.engagementRun.findUniqueOrThrow({ where: { id: run.id } })).llmCalls).toBe(1);
 

@@ -246,6 +246,9 @@ async function redactNotesNaming(tx: DbTx, orgId: string | null, names: string[]
 }
 
 /** Every row about the person in scope; an organisation-scoped erasure removes registrations to its events only. */
+/** Where an erased member stood in a waiting batch request. */
+export const ERASED_MEMBER = "00000000-0000-0000-0000-000000000000";
+
 async function deleteRowsAbout(tx: DbTx, userId: string, orgId: string | null) {
   const registrations = await tx.$executeRaw`
     DELETE FROM registrations r USING events e
@@ -258,6 +261,12 @@ async function deleteRowsAbout(tx: DbTx, userId: string, orgId: string | null) {
     DELETE FROM engagement_override_history WHERE user_id = ${userId}::uuid AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
   const memberships = await tx.$executeRaw`
     DELETE FROM memberships WHERE user_id = ${userId}::uuid AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
+  // A request waiting in a provider batch keeps its other members; the erased one's place takes the nil UUID (no
+  // user has it, and uuid[] elements may not be null for the client), so its answer (counts only, sent under an
+  // opaque ref) finds no member when the batch is collected and is dropped.
+  await tx.$executeRaw`
+    UPDATE provider_batch_groups SET user_ids = array_replace(user_ids, ${userId}::uuid, ${ERASED_MEMBER}::uuid)
+    WHERE ${userId}::uuid = ANY(user_ids) AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
   return { memberships, registrations, engagements, snapshots, overrideHistory };
 }
 

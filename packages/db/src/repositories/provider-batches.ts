@@ -14,6 +14,7 @@ export interface BatchGroup {
   customId: string;
   runId: string;
   orgId: string;
+  /** ERASED_MEMBER (the nil UUID) where the member was erased while the request waited */
   userIds: string[];
   signals: unknown[];
 }
@@ -42,13 +43,25 @@ export async function queueBatchGroups(db: Db, runId: string, orgId: string, gro
   return count;
 }
 
-/** A run's requests not yet collected, and how many of them no batch holds yet. */
-export async function runBatchState(db: Db, runId: string): Promise<{ requests: number; queued: number }> {
-  const [requests, queued] = await Promise.all([
+/** A run's requests not yet collected, how many of them no batch holds yet, and when the oldest was queued. */
+export async function runBatchState(db: Db, runId: string): Promise<{ requests: number; queued: number; oldest: Date | null }> {
+  const [requests, queued, oldest] = await Promise.all([
     db.providerBatchGroup.count({ where: { runId } }),
     db.providerBatchGroup.count({ where: { runId, batchId: null } }),
+    db.providerBatchGroup.findFirst({ where: { runId }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
   ]);
-  return { requests, queued };
+  return { requests, queued, oldest: oldest?.createdAt ?? null };
+}
+
+/**
+ * Gives up on requests (a run waited past its deadline, or the provider refused to take them): their members
+ * then have no result, and the run's wait hands them to the real-time path.
+ */
+export async function dropBatchGroups(db: Db, where: { runId: string } | { customIds: string[] }): Promise<number> {
+  const { count } = await db.providerBatchGroup.deleteMany({
+    where: "runId" in where ? { runId: where.runId } : { customId: { in: where.customIds }, batchId: null },
+  });
+  return count;
 }
 
 /** Requests waiting for a batch, oldest first, across runs. */
