@@ -43,6 +43,31 @@ export function costUsd(t: Tokens, prices: Prices, opts: { batch?: boolean; cach
   return opts.batch ? usd * prices.batchFactor : usd;
 }
 
+/**
+ * A night's cost with its two parts priced apart: what Message Batches answered at the batch discount with 1-hour
+ * cache writes (the TTL batch requests use), the rest (real-time, including what a batch handed back) at the
+ * standard price with 5-minute writes.
+ */
+export function nightCostUsd(
+  total: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number },
+  viaBatch: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number },
+  prices: Prices,
+): number {
+  const tokens = (u: typeof total): Tokens => ({
+    input: u.inputTokens,
+    output: u.outputTokens,
+    cacheRead: u.cacheReadTokens,
+    cacheWrite: u.cacheWriteTokens,
+  });
+  const realtime = {
+    inputTokens: total.inputTokens - viaBatch.inputTokens,
+    outputTokens: total.outputTokens - viaBatch.outputTokens,
+    cacheReadTokens: total.cacheReadTokens - viaBatch.cacheReadTokens,
+    cacheWriteTokens: total.cacheWriteTokens - viaBatch.cacheWriteTokens,
+  };
+  return costUsd(tokens(realtime), prices) + costUsd(tokens(viaBatch), prices, { batch: true, cacheWriteTtl: "1h" });
+}
+
 /** "12.3x" (how many times the baseline's figure this one is), or "-" when either side is missing or zero. */
 export function ratio(baseline: number | null, value: number | null): string {
   if (baseline === null || value === null || !(value > 0) || !(baseline > 0)) return "-";

@@ -1,7 +1,7 @@
 // From what a mode measured to the figures the tables print: per judged member, per 1,000 members, and the
 // whole night (measured, or extrapolated from a timed subset).
 
-import { costUsd, extrapolateFinishMs, type Prices, type Tokens } from "./night-math.ts";
+import { costUsd, extrapolateFinishMs, nightCostUsd, type Prices, type Tokens } from "./night-math.ts";
 import type { NightResult } from "./night-run.ts";
 import type { OriginalResult } from "./original-design.ts";
 
@@ -56,7 +56,7 @@ export function nightFigures(
   const judgedDone = (u.bySource.llm ?? 0) + (u.bySource.fallback ?? 0);
   const tokens = { input: u.inputTokens, output: u.outputTokens, cacheRead: u.cacheReadTokens, cacheWrite: u.cacheWriteTokens };
   const batch = r.batchRequests > 0;
-  const cost = costUsd(tokens, prices, { batch });
+  const cost = nightCostUsd(u, u.viaBatch, prices);
   const share = u.membersTotal > 0 ? needLlm / u.membersTotal : 0;
   const requests = r.fake.answered;
   const notes: string[] = [];

@@ -25,7 +25,7 @@ import { table } from "../src/format.ts";
 import { startFakeFor, workerEnvFor } from "./fake-options.ts";
 import { deletePrefix, startApps } from "./night-apps.ts";
 import { type Mode, parseNightArgs } from "./night-args.ts";
-import { costUsd, duration, type Prices, ratio } from "./night-math.ts";
+import { duration, nightCostUsd, type Prices, ratio } from "./night-math.ts";
 import { type ModeFigures, nightFigures, originalFigures } from "./night-report.ts";
 import { type NightContext, runNight } from "./night-run.ts";
 import { runOriginalDesign } from "./original-design.ts";
@@ -232,8 +232,7 @@ if (week) {
   const total = { checkIns: 0, requests: 0, r429: 0, cost: 0, judged: 0, ms: 0, members: 0 };
   for (const w of week) {
     const u = w.result.usage;
-    const tokens = { input: u.inputTokens, output: u.outputTokens, cacheRead: u.cacheReadTokens, cacheWrite: u.cacheWriteTokens };
-    const cost = costUsd(tokens, prices, { batch: w.result.batchRequests > 0 });
+    const cost = nightCostUsd(u, u.viaBatch, prices);
     const judged = u.bySource.llm ?? 0;
     if (w.night > 0) {
       total.requests += w.answered;

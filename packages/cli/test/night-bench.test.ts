@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { parseNightArgs } from "../bench/night-args.ts";
-import { costUsd, extrapolateFinishMs, type Prices, ratio } from "../bench/night-math.ts";
+import { costUsd, extrapolateFinishMs, nightCostUsd, type Prices, ratio } from "../bench/night-math.ts";
 
 const prices = JSON.parse(readFileSync(new URL("../bench/prices.json", import.meta.url), "utf8")) as Prices;
 
@@ -48,6 +48,14 @@ describe("cost from the price table", () => {
     const usd = costUsd({ input: 1e6, output: 1e6, cacheRead: 1e6, cacheWrite: 1e6 }, prices);
     expect(usd).toBeCloseTo(0.1 + 0.5 + 0.01 + 0.125, 10);
     expect(costUsd({ input: 0, output: 0, cacheRead: 0, cacheWrite: 1e6 }, prices, { cacheWriteTtl: "1h" })).toBeCloseTo(0.2, 10);
+  });
+
+  it("prices a night's batch part at half price with 1-hour cache writes, and the real-time rest at full price", () => {
+    const total = { inputTokens: 3e6, outputTokens: 2e6, cacheReadTokens: 4e6, cacheWriteTokens: 2e6 };
+    const viaBatch = { inputTokens: 1e6, outputTokens: 1e6, cacheReadTokens: 4e6, cacheWriteTokens: 1e6 };
+    // Real-time: 2M in, 1M out, 1M 5-minute writes; batch: (1M in, 1M out, 4M reads, 1M 1-hour writes) / 2.
+    const expected = 0.2 + 0.5 + 0.125 + (0.1 + 0.5 + 0.04 + 0.2) / 2;
+    expect(nightCostUsd(total, viaBatch, prices)).toBeCloseTo(expected, 10);
   });
 
   it("halves everything for batch requests", () => {

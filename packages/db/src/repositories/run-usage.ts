@@ -17,6 +17,8 @@ export interface RunsUsage {
   cacheWriteTokens: number;
   rateLimitedResponses: number;
   lastFinishedAt: Date | null;
+  /** The part of the tokens answered through Message Batches (billed at the batch discount, 1-hour cache writes). */
+  viaBatch: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
 }
 
 export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage> {
@@ -26,6 +28,9 @@ export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage>
   });
   const bySource = await db.engagementSnapshot.groupBy({ by: ["source"], where: { runId: { in: runIds } }, _count: { _all: true } });
   const sums = await db.engagementSnapshot.aggregate({ where: { runId: { in: runIds } }, _sum: USAGE_SUM });
+  const batch = usageTotals(
+    (await db.engagementSnapshot.aggregate({ where: { runId: { in: runIds }, viaBatch: true }, _sum: USAGE_SUM }))._sum,
+  );
   const finishedAt = runs.map((r) => r.finishedAt?.getTime() ?? 0);
   return {
     runs: runs.length,
@@ -36,6 +41,12 @@ export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage>
     ...usageTotals(sums._sum),
     rateLimitedResponses: runs.reduce((n, r) => n + r.rateLimitedResponses, 0),
     lastFinishedAt: runs.length && finishedAt.every((t) => t > 0) ? new Date(Math.max(...finishedAt)) : null,
+    viaBatch: {
+      inputTokens: batch.inputTokens,
+      outputTokens: batch.outputTokens,
+      cacheReadTokens: batch.cacheReadTokens,
+      cacheWriteTokens: batch.cacheWriteTokens,
+    },
   };
 }
 
