@@ -52,6 +52,8 @@ describe("evaluation set", () => {
     expect(a.correct / a.total).toBe(1);
   });
 
+  // The fake judges each item on its own, so this shows that refs bring every answer back to its member and that
+  // each item is checked alone; whether a real model judges a member the same in company is for --real runs.
   it("through the fake judge, the decisions at the default K equal those at K = 1, each item checked alone", async () => {
     const fake = await startFakeAnthropic({ apiKey: "eval-key" });
     try {
