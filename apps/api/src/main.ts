@@ -11,7 +11,9 @@ const logger = createLogger("api", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL);
 redis.on("error", (err) => logger.error({ err }, "redis connection error"));
-const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX));
+const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX), {}, (queue, err) =>
+  logger.warn({ queue, err: err.message }, "queue connection error"),
+);
 
 const app = await buildServer({
   db,

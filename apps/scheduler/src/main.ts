@@ -13,7 +13,7 @@ const logger = createLogger("scheduler", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
 const connection = createRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);
-const queues = createQueues(connection, prefix);
+const queues = createQueues(connection, prefix, {}, (queue, err) => logger.warn({ queue, err: err.message }, "queue connection error"));
 
 const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
 worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));

@@ -16,7 +16,7 @@ const classifier = loadConfigOrExit(() => classifierFromEnv(env, budget, batchAp
 
 const logger = createLogger("worker", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
-const queues = createQueues(connection, prefix);
+const queues = createQueues(connection, prefix, {}, (queue, err) => logger.warn({ queue, err: err.message }, "queue connection error"));
 const settings = {
   classifyChunkSize: env.CLASSIFY_CHUNK_SIZE,
   classifyChunkConcurrency: env.CLASSIFY_CHUNK_CONCURRENCY,

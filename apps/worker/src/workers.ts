@@ -1,7 +1,7 @@
 // The worker processes: one BullMQ Worker per queue this app consumes, typed from the job catalog so a queue
 // without a processor does not compile.
 import { failRun } from "@engagement/db";
-import { catalog, type JobKind, parsePayload, runIdOfJob } from "@engagement/queue";
+import { catalog, failedAttemptLog, type JobKind, parsePayload, runIdOfJob } from "@engagement/queue";
 import { type Job, QueueEvents, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
@@ -76,19 +76,13 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
       (job: Job, token?: string, signal?: AbortSignal) => handler(deps, { job, payload: parsePayload(kind, job.data), token, signal }),
       { ...base, ...options[kind], connection, prefix },
     );
-    worker.on("failed", (job, err) =>
-      deps.logger.error(
-        {
-          queue: kind,
-          jobId: job?.id,
-          runId: job?.data?.runId,
-          orgId: job?.data?.orgId,
-          attemptsMade: job?.attemptsMade,
-          err: err.message,
-        },
-        "job failed",
-      ),
-    );
+    worker.on("failed", (job, err) => {
+      const { level, msg, attempt, attempts } = failedAttemptLog(job, err);
+      deps.logger[level](
+        { queue: kind, jobId: job?.id, runId: job?.data?.runId, orgId: job?.data?.orgId, attempt, attempts, err: err.message },
+        msg,
+      );
+    });
     worker.on("error", (err) => deps.logger.error({ queue: kind, err }, "worker error"));
     return worker;
   });

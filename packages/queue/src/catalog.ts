@@ -131,6 +131,23 @@ export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: nu
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/**
+ * How a failed attempt should be logged: a warning while BullMQ will try again (most succeed then), an error only
+ * when this was the last attempt or the failure can never succeed, which is what needs a person.
+ */
+export function failedAttemptLog(
+  job: { attemptsMade: number; opts: { attempts?: number | undefined } } | undefined,
+  err: Error,
+): { level: "warn" | "error"; msg: string; attempt: number | null; attempts: number | null } {
+  if (!job) return { level: "error", msg: "job failed", attempt: null, attempts: null };
+  const attempts = job.opts.attempts ?? 1;
+  // On "failed", attemptsMade already counts the attempt that just failed.
+  const willRetry = !(err instanceof UnrecoverableError) && job.attemptsMade < attempts;
+  return willRetry
+    ? { level: "warn", msg: "job attempt failed; BullMQ will retry it", attempt: job.attemptsMade, attempts }
+    : { level: "error", msg: "job failed for good", attempt: job.attemptsMade, attempts };
+}
+
 /** Parses a payload on consumption; a payload that does not fit is a permanent error, not a retry. */
 export function parsePayload<K extends JobKind>(kind: K, data: unknown): JobPayload<K> {
   const result = catalog[kind].payload.safeParse(data);
