@@ -12,13 +12,13 @@
 //                job's and every later job's members get the rules with the reason spend_limit.
 import {
   chunk,
-  computeSignals,
   countRateLimitedResponse,
   getRun,
   type MemberResult,
-  type MemberSignalsRow,
   membersDoneInRun,
+  runSignals,
   SPEND_LIMIT_REASON,
+  type StagedSignals,
   stopRunLlm,
   writeMemberResults,
 } from "@engagement/db";
@@ -50,14 +50,15 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
   const log = deps.logger.child({ runId, orgId, jobId: job.id });
 
   const done = await membersDoneInRun(deps.db, runId, userIds);
-  const rows = (await computeSignals(deps.db, orgId, run.asOf, userIds)).filter((r) => !done.has(r.userId));
+  // The signals the prepare step computed for this run (computed here only for a member it did not stage).
+  const rows = (await runSignals(deps.db, runId, orgId, run.asOf, userIds)).filter((r) => !done.has(r.userId));
   if (run.llmStoppedReason) {
     const fallback = await fallBack(deps, runId, orgId, run.asOf, rows, run.llmStoppedReason);
     return { outcome: "classified", members: userIds.length, skipped: done.size, llm: 0, fallback };
   }
   const results: MemberResult[] = [];
   /** Members whose requests met more 429/529s than the job may wait out. */
-  const rateLimitedOut: MemberSignalsRow[] = [];
+  const rateLimitedOut: StagedSignals[] = [];
   let stopError: unknown;
   let stopping: Promise<{ first: boolean }> | undefined;
   const limit = pLimit(deps.settings.classifyChunkConcurrency);
@@ -85,7 +86,7 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
                 ...(signal ? { signal } : {}),
                 onResult: (i, result) => {
                   decided.add(i);
-                  const row = current[i] as MemberSignalsRow;
+                  const row = current[i] as StagedSignals;
                   answered.push(toMemberResult(row.userId, row.signals, result));
                 },
               },
@@ -160,7 +161,7 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
   throw err;
 }
 
-async function fallBack(deps: WorkerDeps, runId: string, orgId: string, asOf: Date, rows: MemberSignalsRow[], reason: string) {
+async function fallBack(deps: WorkerDeps, runId: string, orgId: string, asOf: Date, rows: StagedSignals[], reason: string) {
   const results = rulesFallback(rows, reason);
   await writeMemberResults(deps.db, runId, orgId, asOf, results);
   return results.length;

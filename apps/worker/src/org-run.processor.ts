@@ -8,14 +8,16 @@
 import {
   chunk,
   computeOrgSignals,
-  computeSignals,
+  dropRunSignals,
   expireOverrides,
   failRun,
   finalizeRun,
   getRun,
   isRunFinished,
   membersMissingFromRun,
+  runSignals,
   SIGNALS_CHUNK_SIZE,
+  stageRunSignals,
   startRun,
   writeCarried,
   writeMemberResults,
@@ -99,6 +101,10 @@ async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<num
   for (const members of chunk(part.carried, SIGNALS_CHUNK_SIZE)) carried += await writeCarried(deps.db, runId, orgId, members);
   for (const results of chunk(part.decided, SIGNALS_CHUNK_SIZE)) decided += await writeMemberResults(deps.db, runId, orgId, asOf, results);
   const { toClassify } = part;
+  // Computed once for the run: the classify jobs and batches read these back instead of computing them again.
+  const judged = new Set(toClassify);
+  const staged = rows.filter((r) => judged.has(r.userId)).map((r) => ({ userId: r.userId, signals: r.signals }));
+  for (const slice of chunk(staged, SIGNALS_CHUNK_SIZE)) await stageRunSignals(deps.db, runId, orgId, slice);
   const carriedBy = { recent: 0, inputs_unchanged: 0 };
   for (const c of part.carried) carriedBy[c.reason]++;
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
@@ -150,10 +156,11 @@ async function finalize(deps: WorkerDeps, job: Job, ctx: RunContext, classifyJob
   // A classify chunk that failed for good (or a member who joined mid-run) still gets a level: the rules'.
   const reason = failures.length ? `classify_job_failed: ${String(failures[0]).slice(0, 200)}` : "not_classified";
   for (const ids of chunk(missing, SIGNALS_CHUNK_SIZE)) {
-    const rows = await computeSignals(deps.db, orgId, asOf, ids);
+    const rows = await runSignals(deps.db, runId, orgId, asOf, ids);
     await writeMemberResults(deps.db, runId, orgId, asOf, rulesFallback(rows, reason));
   }
   const final = await finalizeRun(deps.db, runId);
+  await dropRunSignals(deps.db, runId);
   ctx.log.info(
     { members: final.membersTotal, fallbacks: missing.length, failedChunks: failures.length, llmCalls: final.llmCalls },
     "run finalized",

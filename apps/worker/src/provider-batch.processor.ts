@@ -14,7 +14,6 @@ import {
   type BatchGroup,
   batchGroups,
   chunk,
-  computeSignals,
   dropBatchGroups,
   getRun,
   listActiveMemberIds,
@@ -27,6 +26,7 @@ import {
   queuedBatchGroups,
   recordProviderBatch,
   runBatchState,
+  runSignals,
   SIGNALS_CHUNK_SIZE,
   updateBatchProgress,
   writeMemberResults,
@@ -182,7 +182,7 @@ async function pendingJudged(deps: WorkerDeps, orgId: string, runId: string, asO
   const ids = (await listActiveMemberIds(deps.db, orgId)).filter((id) => !done.has(id)).sort();
   const rows = [];
   for (const slice of chunk(ids, SIGNALS_CHUNK_SIZE)) {
-    for (const row of await computeSignals(deps.db, orgId, asOf, slice)) {
+    for (const row of await runSignals(deps.db, runId, orgId, asOf, slice)) {
       // A member the facts decide (say, one who joined mid-run) is the finalize step's, with the rules.
       if (!isFactsDecided(evaluateRubric(row.signals, deps.classifier.thresholds))) rows.push(row);
     }

@@ -21,10 +21,13 @@ describe("batch mode", () => {
     const { runId } = await runOrg(p, org!.org.id);
     // Seen from outside while the provider works: the run is waiting for its batch.
     let seenWaiting = null;
+    let staged = 0;
     for (let i = 0; i < 100 && !seenWaiting; i++) {
       const [progress] = await getRunsProgress(p.t.db, [runId]);
-      if (progress?.providerBatch) seenWaiting = progress.providerBatch;
-      else await new Promise((r) => setTimeout(r, 50));
+      if (progress?.providerBatch) {
+        seenWaiting = progress.providerBatch;
+        staged = await p.t.db.runMemberSignals.count({ where: { runId } });
+      } else await new Promise((r) => setTimeout(r, 50));
     }
     expect(seenWaiting).toMatchObject({ requests: expect.any(Number), queued: expect.any(Number), ended: expect.any(Number) });
     const [run] = await waitForRuns(p, [runId], 30_000);
@@ -34,6 +37,10 @@ describe("batch mode", () => {
     expect(llm.length).toBeGreaterThan(10);
     expect(llm.every((s) => s.viaBatch)).toBe(true);
     expect(await p.t.db.engagementSnapshot.count({ where: { runId } })).toBe(60);
+    // The prepare step computed the judged members' signals once and staged them for the batch (and any classify
+    // job after it); the run's end dropped them.
+    expect(staged).toBe(llm.length);
+    expect(await p.t.db.runMemberSignals.count({ where: { runId } })).toBe(0);
     // Every judged member in requests of 5 (the harness's K), in one batch; no Messages request at all.
     expect(p.fake.requests.filter((r) => r.path === "/v1/messages")).toHaveLength(0);
     const created = p.fake.requests.filter((r) => r.path === "/v1/messages/batches" && r.method === "POST");

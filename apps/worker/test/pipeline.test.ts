@@ -36,6 +36,12 @@ describe("nightly pipeline, end to end (real PostgreSQL and Redis, fake Anthropi
     }
   });
 
+  it("keeps none of the signals staged for the classify jobs once the runs are over", async () => {
+    expect(await p.t.db.runMemberSignals.count()).toBe(0);
+    const judged = await p.t.db.engagementSnapshot.count({ where: { runId: { in: runs.map((r) => r.id) }, source: "llm" } });
+    expect(judged).toBeGreaterThan(0);
+  });
+
   it("counts each run exactly as its rows say", async () => {
     for (const run of runs) {
       const byLevel = await p.t.db.engagementSnapshot.groupBy({ by: ["level"], where: { runId: run.id }, _count: { _all: true } });

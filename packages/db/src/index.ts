@@ -17,6 +17,7 @@ export * from "./repositories/metrics.ts";
 export * from "./repositories/organizations.ts";
 export * from "./repositories/overrides.ts";
 export * from "./repositories/provider-batches.ts";
+export * from "./repositories/run-signals.ts";
 export * from "./repositories/run-summaries.ts";
 export * from "./repositories/run-usage.ts";
 export * from "./repositories/runs.ts";

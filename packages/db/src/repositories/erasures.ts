@@ -261,6 +261,8 @@ async function deleteRowsAbout(tx: DbTx, userId: string, orgId: string | null) {
     DELETE FROM engagement_override_history WHERE user_id = ${userId}::uuid AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
   const memberships = await tx.$executeRaw`
     DELETE FROM memberships WHERE user_id = ${userId}::uuid AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
+  await tx.$executeRaw`
+    DELETE FROM run_member_signals WHERE user_id = ${userId}::uuid AND (${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid)`;
   // A request waiting in a provider batch keeps its other members; the erased one's place takes the nil UUID (no
   // user has it, and uuid[] elements may not be null for the client), so its answer (counts only, sent under an
   // opaque ref) finds no member when the batch is collected and is dropped.
