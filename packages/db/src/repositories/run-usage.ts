@@ -52,7 +52,8 @@ export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage>
 
 /** Forgets every run and result, keeping members and attendance: a benchmark's next mode starts from the same data. */
 export async function clearRunHistory(db: Db): Promise<void> {
+  // CASCADE: every table that hangs off a run (batches, staged signals, tables added later) goes with it.
   await db.$executeRawUnsafe(
-    "TRUNCATE engagement_snapshots, engagement_override_history, member_engagements, provider_batch_groups, provider_batches, engagement_runs",
+    "TRUNCATE engagement_runs, engagement_snapshots, engagement_override_history, member_engagements, provider_batches CASCADE",
   );
 }
