@@ -6,6 +6,7 @@
 //                for one request, its remaining members get the rules (fallback, reason rate_limited).
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
+//   aborted    → shutdown: in-flight requests are aborted, answered members kept, the job back to waiting at once.
 //   spend cap  → a 429 naming enforced_spend_limit_reached or contract_spend_limit_reached: it will not clear
 //                tonight and it is the whole account's, so the shared budget is stopped (every worker's next
 //                request, in any run, fails at once without a call) and the run is marked (stopRunLlm); this
@@ -30,7 +31,7 @@ import {
   LlmSpendLimitError,
 } from "@engagement/engagement";
 import { BudgetStoppedError, isLastAttempt } from "@engagement/queue";
-import { UnrecoverableError } from "bullmq";
+import { UnrecoverableError, WaitingError } from "bullmq";
 import pLimit from "p-limit";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { rulesFallback, toMemberResult } from "./member-partition.ts";
@@ -43,7 +44,10 @@ export interface ClassifyOutcome {
   fallback: number;
 }
 
-export async function processClassify(deps: WorkerDeps, { job, payload, signal }: HandlerInput<"classify">): Promise<ClassifyOutcome> {
+export async function processClassify(
+  deps: WorkerDeps,
+  { job, payload, signal, token }: HandlerInput<"classify">,
+): Promise<ClassifyOutcome> {
   const { runId, orgId, userIds } = payload;
   const run = await getRun(deps.db, runId);
   if (!run?.asOf) throw new UnrecoverableError(`run ${runId} has not started`);
@@ -157,7 +161,15 @@ export async function processClassify(deps: WorkerDeps, { job, payload, signal }
     log.error({ err }, "LLM request rejected; members get the rules result");
     return outcome(limited + (await fallBack(deps, runId, orgId, run.asOf, remaining, `llm_rejected: ${err.message.slice(0, 120)}`)));
   }
-  // Aborted (shutdown or cancel) or unexpected: a normal failure, retried by BullMQ.
+  if (signal?.aborted) {
+    // Shutdown (or a cancel): the requests in flight were aborted, what they had answered is written. The job goes
+    // back to waiting at once, using no attempt, for another worker to finish its remaining members; without
+    // this it would stay locked until the lock expired.
+    log.warn({ remaining: remaining.length }, "classify job handed back: aborted in flight");
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
+  // Unexpected: a normal failure, retried by BullMQ.
   throw err;
 }
 

@@ -4,7 +4,7 @@ import { closeQueues, createQueues, createRedis, createRequestBudget, normalizeP
 import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { classifierFromEnv } from "./classifier.ts";
 import { loadWorkerEnv } from "./env.ts";
-import { createWorkers, watchRunFailures } from "./workers.ts";
+import { createWorkers, stopWorker, watchRunFailures } from "./workers.ts";
 
 const env = loadConfigOrExit(() => loadWorkerEnv());
 const connection = createRedis(env.REDIS_URL);
@@ -38,9 +38,10 @@ const runFailures = watchRunFailures({ db, queues, classifier, budget, logger, s
 installShutdown(
   logger,
   [
-    // Stop taking jobs and let in-flight ones finish; past the deadline the process exits and BullMQ's stalled
-    // check hands the unfinished jobs to another worker (their writes are idempotent).
-    { name: "workers", run: () => Promise.all(workers.map((w) => w.close())) },
+    // Abort the LLM calls in flight (a classify job keeps what was answered and goes back to waiting at once, for
+    // another worker), and let the other jobs finish; past the deadline the process exits and BullMQ's stalled
+    // check hands what is left to another worker (every write is idempotent).
+    { name: "workers", run: () => Promise.all(workers.map((w) => stopWorker(w))) },
     { name: "queue events", run: () => runFailures.close() },
     { name: "queues", run: () => closeQueues(queues) },
     { name: "redis", run: () => connection.quit() },

@@ -87,3 +87,14 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
     return worker;
   });
 }
+
+/**
+ * Shutdown of one worker: classify jobs are cancelled (their LLM calls abort through the job's signal, and the
+ * processor hands them back to waiting) rather than awaited, since a slow provider call could hold the process
+ * past its deadline and the job until its lock expired. Other jobs are short and are awaited.
+ */
+export async function stopWorker(worker: Worker): Promise<void> {
+  const closing = worker.close();
+  if (worker.name === catalog.classify.queue) worker.cancelAllJobs("shutdown");
+  await closing;
+}
