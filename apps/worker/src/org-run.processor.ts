@@ -24,6 +24,7 @@ import {
 } from "@engagement/db";
 import { catalog, isLastAttempt, type JobPayload, jobIds } from "@engagement/queue";
 import { type Job, UnrecoverableError, WaitingChildrenError } from "bullmq";
+import { addClassifyChildren } from "./classify-children.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { partitionMembers, rulesFallback } from "./member-partition.ts";
 
@@ -122,22 +123,12 @@ async function prepare(deps: WorkerDeps, job: Job, ctx: RunContext): Promise<num
     );
     return 1;
   }
-  // Children get deterministic ids from the ordered member list, so a repeated prepare adds no duplicates.
-  const chunks = chunk(toClassify, deps.settings.classifyChunkSize);
-  if (chunks.length > 0) {
-    await deps.queues.classify.addBulk(
-      chunks.map((userIds, i) => ({
-        name: catalog.classify.jobName,
-        data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
-        opts: { ...catalog.classify.options, jobId: jobIds.classify(runId, i), parent, ignoreDependencyOnFailure: true },
-      })),
-    );
-  }
+  const classifyJobs = await addClassifyChildren(deps, { runId, orgId }, toClassify, parent, (i) => jobIds.classify(runId, i));
   ctx.log.info(
-    { members: rows.length, carried, carriedBy, decided, toClassify: toClassify.length, classifyJobs: chunks.length, expiredOverrides },
+    { members: rows.length, carried, carriedBy, decided, toClassify: toClassify.length, classifyJobs, expiredOverrides },
     "run prepared",
   );
-  return chunks.length;
+  return classifyJobs;
 }
 
 /** Batch mode, for this run's trigger, with a classifier that offers batches. */

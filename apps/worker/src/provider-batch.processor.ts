@@ -16,10 +16,9 @@ import {
   chunk,
   dropBatchGroups,
   getRun,
-  listActiveMemberIds,
   type MemberResult,
   markBatchCollected,
-  membersDoneInRun,
+  membersMissingFromRun,
   type OpenBatch,
   openBatches,
   queueBatchGroups,
@@ -41,6 +40,7 @@ import {
 } from "@engagement/engagement";
 import { catalog, type JobPayload, jobIds, type Queues } from "@engagement/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { addClassifyChildren } from "./classify-children.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { toMemberResult } from "./member-partition.ts";
 
@@ -178,8 +178,7 @@ async function ensureSingleton(queues: Queues, kind: "batchSubmit" | "batchPoll"
 
 /** The run's members still without a result whom the LLM is to judge, in a stable order. */
 async function pendingJudged(deps: WorkerDeps, orgId: string, runId: string, asOf: Date) {
-  const done = await membersDoneInRun(deps.db, runId);
-  const ids = (await listActiveMemberIds(deps.db, orgId)).filter((id) => !done.has(id)).sort();
+  const ids = await membersMissingFromRun(deps.db, runId, orgId);
   const rows = [];
   for (const slice of chunk(ids, SIGNALS_CHUNK_SIZE)) {
     for (const row of await runSignals(deps.db, runId, orgId, asOf, slice)) {
@@ -239,16 +238,7 @@ async function handOnToRealtime(deps: WorkerDeps, job: Job, orgId: string, runId
   const rows = await pendingJudged(deps, orgId, runId, asOf);
   if (rows.length === 0 || !job.parent) return { members: rows.length, classifyJobs: 0 };
   const parent = { id: job.parent.id as string, queue: job.parent.queueKey };
-  const chunks = chunk(
-    rows.map((r) => r.userId),
-    deps.settings.classifyChunkSize,
-  );
-  await deps.queues.classify.addBulk(
-    chunks.map((userIds, i) => ({
-      name: catalog.classify.jobName,
-      data: { runId, orgId, userIds } satisfies JobPayload<"classify">,
-      opts: { ...catalog.classify.options, jobId: jobIds.classifyAfterBatch(runId, i), parent, ignoreDependencyOnFailure: true },
-    })),
-  );
-  return { members: rows.length, classifyJobs: chunks.length };
+  const userIds = rows.map((r) => r.userId);
+  const classifyJobs = await addClassifyChildren(deps, { runId, orgId }, userIds, parent, (i) => jobIds.classifyAfterBatch(runId, i));
+  return { members: rows.length, classifyJobs };
 }

@@ -19,7 +19,7 @@ import {
   listOrgIdsWithActiveMembers,
   withDatabase,
 } from "@engagement/db";
-import { TEST_SERVER_URL } from "@engagement/db/testing";
+import { TEST_REDIS_URL as REDIS_URL, TEST_SERVER_URL } from "@engagement/db/testing";
 import { closeQueues, createQueues, createRedis } from "@engagement/queue";
 import { table } from "../src/format.ts";
 import { startFakeFor, workerEnvFor } from "./fake-options.ts";
@@ -34,7 +34,6 @@ import { DAY_MS, NIGHT_HOUR_MS, runWeek, type WeekNight } from "./week.ts";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = parseNightArgs(process.argv.slice(2));
 const prices = JSON.parse(readFileSync(join(HERE, "prices.json"), "utf8")) as Prices;
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const log = (line: string) => console.error(line);
 // The seed's "now": eight days ago at midnight UTC, so the night and the whole simulated week lie in the past.
 const DAY0 = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - 8 * DAY_MS);

@@ -18,26 +18,6 @@ import { seededRandom } from "./random.ts";
  * On the one-member tool, invalid_item and unsafe_item spoil its classification the same way; missing_item and
  * unknown_ref have nothing to act on there and leave the answer as it is.
  */
-export const FAULT_KINDS = [
-  "overloaded",
-  "server_error",
-  "rate_limited",
-  "spend_limit",
-  "contract_spend_limit",
-  "ramp_limit",
-  "slow",
-  "malformed_tool_input",
-  "refusal",
-  "text_only",
-  "max_tokens",
-  "unsafe_member_text",
-  "missing_item",
-  "invalid_item",
-  "unsafe_item",
-  "unknown_ref",
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
 export const CONTENT_FAULTS = [
   "malformed_tool_input",
   "refusal",
@@ -50,6 +30,18 @@ export const CONTENT_FAULTS = [
   "unknown_ref",
 ] as const;
 export type ContentFault = (typeof CONTENT_FAULTS)[number];
+
+export const FAULT_KINDS = [
+  "overloaded",
+  "server_error",
+  "rate_limited",
+  "spend_limit",
+  "contract_spend_limit",
+  "ramp_limit",
+  "slow",
+  ...CONTENT_FAULTS,
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export function isContentFault(kind: FaultKind): kind is ContentFault {
   return (CONTENT_FAULTS as readonly string[]).includes(kind);

@@ -17,6 +17,18 @@ export const QUEUE_NAMES = {
   batchPoll: "engagement-batch-poll",
 } as const;
 
+/**
+ * Options of the jobs that exist at most once (a fixed job id): removed when done, even when failed, so the id is
+ * free for the next one (the runs waiting on them add one again on every poll, so a failed one is retried by them
+ * too).
+ */
+const SINGLETON_OPTIONS = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 15_000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const satisfies JobsOptions;
+
 export const catalog = {
   /** The nightly tick: enqueues one org run per organisation with active members. */
   scheduler: {
@@ -100,26 +112,14 @@ export const catalog = {
     queue: QUEUE_NAMES.batchSubmit,
     jobName: "batch-submit",
     payload: z.object({}),
-    options: {
-      attempts: 8,
-      backoff: { type: "exponential", delay: 15_000 },
-      // Removed when done, even when failed: the fixed id must be free for the next submit (runs waiting on a
-      // queued request add one again on every poll, so a failed submit is retried by them too).
-      removeOnComplete: true,
-      removeOnFail: true,
-    },
+    options: SINGLETON_OPTIONS,
   },
   /** One at a time (a fixed job id): polls the open provider batches and collects each one that ended. */
   batchPoll: {
     queue: QUEUE_NAMES.batchPoll,
     jobName: "batch-poll",
     payload: z.object({}),
-    options: {
-      attempts: 8,
-      backoff: { type: "exponential", delay: 15_000 },
-      removeOnComplete: true,
-      removeOnFail: true,
-    },
+    options: SINGLETON_OPTIONS,
   },
 } as const satisfies Record<string, { queue: string; jobName: string; payload: z.ZodType; options: JobsOptions }>;
 
