@@ -24,6 +24,7 @@ import {
   writeMemberResults,
 } from "@engagement/db";
 import {
+  DEFAULT_OVERLOAD_RETRY_MS,
   isLlmTransientError,
   LlmOverloadedError,
   LlmPermanentError,
@@ -192,5 +193,5 @@ async function stopLlm(deps: WorkerDeps, runId: string, err: LlmSpendLimitError 
 
 /** An overload without retry-after is usually short-lived; a 429 always carries a wait (see errors.ts). */
 function rateLimitWaitMs(err: LlmRateLimitedError | LlmOverloadedError): number {
-  return err.retryAfterMs ?? 5_000;
+  return err.retryAfterMs ?? DEFAULT_OVERLOAD_RETRY_MS;
 }

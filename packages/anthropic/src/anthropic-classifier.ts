@@ -5,6 +5,7 @@ import {
   buildSystemPrompt,
   type ClassificationItem,
   type ClassificationResult,
+  DEFAULT_OVERLOAD_RETRY_MS,
   evaluateRubric,
   type FallbackReason,
   inputsFingerprint,
@@ -30,9 +31,6 @@ export { DEFAULT_ANTHROPIC_MODEL };
 
 /** Content failures get one more try; a second failure usually means the case itself provokes it. */
 const MAX_ATTEMPTS = 2;
-
-/** A 529 without retry-after: overloads are usually short (the classify job waits the same). */
-const DEFAULT_OVERLOAD_WAIT_MS = 5_000;
 
 /** Members per request by default: throughput under a request limit is this many times the requests per minute. */
 export const DEFAULT_MEMBERS_PER_REQUEST = 20;
@@ -122,7 +120,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
         const refused = llmError instanceof LlmTransientError && error.status !== null && [429, 529].includes(error.status);
         // A refusal says how long to wait (retry-after); its "remaining 0, full again at reset" would turn a
         // one-second wait into a whole window, so only the wait is passed on.
-        if (refused) config.onRateLimits({ retryAfterMs: llmError.retryAfterMs ?? DEFAULT_OVERLOAD_WAIT_MS });
+        if (refused) config.onRateLimits({ retryAfterMs: llmError.retryAfterMs ?? DEFAULT_OVERLOAD_RETRY_MS });
         else config.onRateLimits(readRateLimits(error.headers));
       }
       throw llmError;

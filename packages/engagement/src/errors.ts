@@ -37,6 +37,9 @@ export abstract class LlmTransientError extends LlmError {
 /** When a rate-limit 429 carries no retry hint, back off this long rather than hammering (spend caps are LlmSpendLimitError). */
 export const DEFAULT_RATE_LIMIT_RETRY_MS = 30_000;
 
+/** When a 529 carries no retry hint: an overload is usually short-lived. */
+export const DEFAULT_OVERLOAD_RETRY_MS = 5_000;
+
 /** HTTP 429. */
 export class LlmRateLimitedError extends LlmTransientError {
   declare readonly retryAfterMs: number;
