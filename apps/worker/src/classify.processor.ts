@@ -4,6 +4,8 @@
 //   429 / 529  → every worker's budget pauses for retry-after at once, and the request is sent again after it:
 //                the job keeps its place, its slot and its finished members. After maxRateLimited such waits
 //                for one request, its remaining members get the rules (fallback, reason rate_limited).
+//   stalled    → a streamed answer that sent nothing for the stall timeout: sent again at once (a stuck call is
+//                not an outage), up to MAX_STALL_RETRIES times per request; then as a timeout.
 //   5xx, timeouts → thrown: BullMQ retries with backoff; on the last attempt the members get the rules.
 //   other 4xx  → no retry: the members get the rules, with the reason recorded.
 //   aborted    → shutdown: in-flight requests are aborted, answered members kept, the job back to waiting at once.
@@ -30,12 +32,19 @@ import {
   LlmPermanentError,
   LlmRateLimitedError,
   LlmSpendLimitError,
+  LlmStalledError,
 } from "@engagement/engagement";
 import { BudgetStoppedError, isLastAttempt } from "@engagement/queue";
 import { UnrecoverableError, WaitingError } from "bullmq";
 import pLimit from "p-limit";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { rulesFallback, toMemberResult } from "./member-partition.ts";
+
+/**
+ * Immediate resends of one stalled request. Two: a third stall in a row is no longer one stuck call, and the
+ * job's backoff (and, on its last attempt, the rules) takes over.
+ */
+const MAX_STALL_RETRIES = 2;
 
 export interface ClassifyOutcome {
   outcome: "classified";
@@ -79,6 +88,7 @@ export async function processClassify(
         let pending = group;
         // Counted per request, so one storm met by every request of the job at once costs each of them one wait.
         let rateLimitWaits = 0;
+        let stallRetries = 0;
         // After a failure other than a rate limit no new calls start: they would only be refused as well.
         while (pending.length > 0 && !stopError) {
           const decided = new Set<number>();
@@ -112,6 +122,11 @@ export async function processClassify(
                 return;
               }
               log.warn({ waitMs, rateLimitWaits, pending: pending.length }, "provider rate limit: waiting, then sending again");
+              continue;
+            }
+            if (err instanceof LlmStalledError && stallRetries < MAX_STALL_RETRIES && !signal?.aborted) {
+              stallRetries += 1;
+              log.warn({ stallRetries, pending: pending.length }, "provider call stalled: sending it again");
               continue;
             }
             // A spend cap outranks whatever else the chunk met: retrying or waiting cannot help after it.

@@ -46,6 +46,8 @@ export async function createPipeline(
     budget?: { max: number; windowMs: number };
     /** Judged members per request; 5 by default, the chunk size, so a chunk is one request. */
     membersPerRequest?: number;
+    /** The classifier's stall timeout (see AnthropicClassifierConfig); its default otherwise. */
+    stallTimeoutMs?: number;
   } = {},
 ): Promise<Pipeline> {
   const t = await createTestDatabase(label);
@@ -62,6 +64,7 @@ export async function createPipeline(
     timeoutMs: 5000,
     maxRetries: 0,
     membersPerRequest: opts.membersPerRequest ?? 5,
+    ...(opts.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: opts.stallTimeoutMs }),
     beforeRequest: async (signal) => {
       await budget.acquire(signal);
       budgetEvents.granted.push(Date.now());

@@ -4,6 +4,7 @@ import {
   LlmPermanentError,
   LlmRateLimitedError,
   LlmSpendLimitError,
+  LlmStalledError,
   LlmTransientError,
   LlmUnavailableError,
 } from "@engagement/engagement";
@@ -140,6 +141,53 @@ describe("transport errors are thrown typed, never swallowed into a fallback", (
 
   it("retry-after absent on a 429 falls back to the documented default", () => {
     expect(new LlmRateLimitedError("x", null).retryAfterMs).toBe(DEFAULT_RATE_LIMIT_RETRY_MS);
+  });
+});
+
+describe("stalled calls: streamed answers that stop coming", () => {
+  // The fake holds a "slow" request before its headers and a "stall" one after its message_start, for 3 s.
+  it("no first byte for the stall timeout → LlmStalledError, long before the request timeout", async () => {
+    fake.fault("slow", 1);
+    const started = Date.now();
+    const error = await rejection(classifier({ stallTimeoutMs: 300, timeoutMs: 60_000 }).classify(judged));
+    expect(error).toBeInstanceOf(LlmStalledError);
+    expect(error).toBeInstanceOf(LlmTransientError);
+    expect((error as Error).message).toContain("sent nothing for 300 ms");
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it("an answer begun and then silent → LlmStalledError", async () => {
+    fake.fault("stall", 1);
+    const started = Date.now();
+    const error = await rejection(classifier({ stallTimeoutMs: 300 }).classify(judged));
+    expect(error).toBeInstanceOf(LlmStalledError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // The client left mid-answer: the one request was never answered to the end.
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]?.status).toBeUndefined();
+  });
+
+  it("a long answer that keeps sending events is not a stall, however long it takes in all", async () => {
+    const slowModel = await startFakeAnthropic({ apiKey: API_KEY, latencyMs: 1_200 });
+    try {
+      const started = Date.now();
+      const result = await createAnthropicClassifier({ apiKey: API_KEY, baseURL: slowModel.url, stallTimeoutMs: 400 }).classify(judged);
+      expect(result.source).toBe("llm");
+      // Four times the stall timeout in all, with no silence as long as one.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_150);
+    } finally {
+      await slowModel.stop();
+    }
+  });
+
+  it("the caller's abort stays an abort, not a stall", async () => {
+    fake.fault("stall", 1);
+    const controller = new AbortController();
+    const pending = classifier({ stallTimeoutMs: 2_000 }).classify(judged, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const error = await rejection(pending);
+    expect(error).toMatchObject({ name: "AbortError" });
+    expect(error).not.toBeInstanceOf(LlmStalledError);
   });
 });
 

@@ -40,7 +40,9 @@ describe("request shape", () => {
     expect(request?.path).toBe("/v1/messages");
     expect(request?.headers["anthropic-version"]).toBe("2026-10-21");
     const body = request?.body as Body;
-    expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "system", "thinking", "tool_choice", "tools"]);
+    expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "stream", "system", "thinking", "tool_choice", "tools"]);
+    // Streamed, so that a stuck call can be told from a long answer (see stallTimeoutMs).
+    expect(body.stream).toBe(true);
     expect(body).toMatchObject({
       model: "claude-haiku-5-5",
       max_tokens: 777,

@@ -11,6 +11,7 @@ import {
   inputsFingerprint,
   isFactsDecided,
   LlmAbortedError,
+  LlmStalledError,
   LlmTransientError,
   MAX_MEMBERS_PER_REQUEST,
   memberRef,
@@ -32,6 +33,9 @@ export { DEFAULT_ANTHROPIC_MODEL };
 /** Content failures get one more try; a second failure usually means the case itself provokes it. */
 const MAX_ATTEMPTS = 2;
 
+/** Silence after which a streamed call counts as stuck (see stallTimeoutMs). */
+export const DEFAULT_STALL_TIMEOUT_MS = 15_000;
+
 /** Members per request by default: throughput under a request limit is this many times the requests per minute. */
 export const DEFAULT_MEMBERS_PER_REQUEST = 20;
 
@@ -44,8 +48,13 @@ export interface AnthropicClassifierConfig {
   maxTokens?: number;
   /** Judged members per request (1 to MAX_MEMBERS_PER_REQUEST); default DEFAULT_MEMBERS_PER_REQUEST. */
   membersPerRequest?: number;
-  /** Per request. */
+  /** Per request, until the answer's headers arrive (the SDK's timeout). */
   timeoutMs?: number;
+  /**
+   * Answers are streamed, and a call that sends nothing for this long (no headers, no event) is abandoned with
+   * LlmStalledError: a stuck call is told from a long answer, which sends events all along. Default 15 000 ms.
+   */
+  stallTimeoutMs?: number;
   /**
    * SDK-level retries of transient errors. 0 by default: the job queue owns retry and backoff, and
    * retrying inside a job as well would multiply attempts and hide rate limits from it.
@@ -92,6 +101,7 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     throw new RangeError(`membersPerRequest must be a whole number from 1 to ${MAX_MEMBERS_PER_REQUEST}, got ${membersPerRequest}`);
   }
   const timeoutMs = config.timeoutMs ?? 60_000;
+  const stallTimeoutMs = config.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const thresholds = resolveThresholds(config.thresholds);
   const systemPrompt = buildSystemPrompt(thresholds);
   const judge = { identity: anthropicJudgeIdentity(model, systemPrompt), thresholds };
@@ -102,11 +112,46 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     maxRetries: config.maxRetries ?? 0,
   });
 
+  /**
+   * One streamed request. The stall timer runs from the moment the budget lets the request go and restarts at the
+   * headers and at every event; when it fires the call is aborted through its own controller (the caller's signal
+   * aborts it too) and reported as LlmStalledError, not as the caller's abort.
+   */
+  async function streamOnce(body: ClassificationRequest, signal: AbortSignal | undefined) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, stallTimeoutMs);
+    };
+    try {
+      arm();
+      const stream = client.messages.stream(body, { signal: controller.signal, timeout: timeoutMs });
+      stream.on("connect", arm).on("streamEvent", arm);
+      const [data, { response }] = await Promise.all([stream.finalMessage(), stream.withResponse()]);
+      return { data, response };
+    } catch (error) {
+      if (stalled && !signal?.aborted) {
+        throw new LlmStalledError(`Anthropic API sent nothing for ${stallTimeoutMs} ms: call abandoned`, null, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
   async function callOnce(body: ClassificationRequest, signal: AbortSignal | undefined) {
     if (signal?.aborted) throw new LlmAbortedError(signal.reason);
     try {
       await config.beforeRequest?.(signal);
-      const { data, response } = await client.messages.create(body, { signal: signal ?? null, timeout: timeoutMs }).withResponse();
+      const { data, response } = await streamOnce(body, signal);
       if (config.onRateLimits) {
         const u = data.usage;
         const used = { inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0), outputTokens: u.output_tokens };

@@ -11,6 +11,8 @@ export interface ClassifierEnvValues {
   ANTHROPIC_MODEL: string;
   ANTHROPIC_MAX_TOKENS: number;
   ANTHROPIC_TIMEOUT_MS: number;
+  /** Absent: the classifier's default (DEFAULT_STALL_TIMEOUT_MS). */
+  ANTHROPIC_STALL_TIMEOUT_MS?: number | undefined;
   LLM_MEMBERS_PER_REQUEST: number;
 }
 
@@ -28,6 +30,7 @@ export function classifierFromEnv(
     maxTokens: env.ANTHROPIC_MAX_TOKENS,
     membersPerRequest: env.LLM_MEMBERS_PER_REQUEST,
     timeoutMs: env.ANTHROPIC_TIMEOUT_MS,
+    ...(env.ANTHROPIC_STALL_TIMEOUT_MS === undefined ? {} : { stallTimeoutMs: env.ANTHROPIC_STALL_TIMEOUT_MS }),
     // The queue owns retries (rate limits, backoff); SDK retries inside a job would hide 429s from it.
     maxRetries: 0,
     ...hooks,

@@ -59,6 +59,12 @@ export class LlmOverloadedError extends LlmTransientError {
 /** 5xx other than 529, request timeouts and connection failures. */
 export class LlmUnavailableError extends LlmTransientError {}
 
+/**
+ * A streamed answer that stopped coming: no first byte, or no event for the stall timeout. One call stuck is
+ * not an outage, so the caller sends it again at once rather than backing off as after a 5xx.
+ */
+export class LlmStalledError extends LlmUnavailableError {}
+
 /** The spend caps a 429 can name in `error.details.error_code`: no retry-after, they last until the next billing period. */
 export const SPEND_LIMIT_ERROR_CODES = ["enforced_spend_limit_reached", "contract_spend_limit_reached"] as const;
 export type SpendLimitErrorCode = (typeof SPEND_LIMIT_ERROR_CODES)[number];

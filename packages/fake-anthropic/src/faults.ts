@@ -2,7 +2,9 @@ import { seededRandom } from "./random.ts";
 
 /**
  * Failures a test can script. The first six never reach the model (they are answered before the request
- * is validated, as the real edge does); `slow` delays an otherwise normal answer; the rest are 200 answers
+ * is validated, as the real edge does); `slow` delays an otherwise normal answer before its first byte; `stall`
+ * starts a streamed answer (headers and message_start) and then sends nothing more for the same time (on a
+ * request that is not streamed it is `slow`: its first byte is its whole answer); the rest are 200 answers
  * whose content is wrong in the ways a real model's can be.
  *   spend_limit           429 `enforced_spend_limit_reached`: the tier's monthly cap; no retry-after, and
  *                         "retrying ... fails" until the next month (rate limits page)
@@ -39,6 +41,7 @@ export const FAULT_KINDS = [
   "contract_spend_limit",
   "ramp_limit",
   "slow",
+  "stall",
   ...CONTENT_FAULTS,
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -123,9 +123,6 @@ export function checkMessagesRequest(body: unknown, apiVersion: string): Request
     return { ok: false, message: `${where}${issue?.message ?? "invalid request"}` };
   }
   const request = parsed.data;
-  if (request.stream) {
-    return { ok: false, message: "stream: the fake Anthropic server does not implement streaming" };
-  }
   const strictProblem = strictToolsProblem(request.tools ?? []);
   if (strictProblem) return { ok: false, message: strictProblem };
   const ttlProblem = cacheTtlOrderProblem(request);

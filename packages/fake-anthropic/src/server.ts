@@ -10,7 +10,8 @@ import { modelCapabilities } from "./models.ts";
 import { checkMessagesRequest } from "./protocol.ts";
 import { type RateLimitOptions, SlidingWindowLimiter } from "./rate-limit.ts";
 import { type FakeAnthropicStats, type RecordedRequest, Recorder, redactHeaders } from "./recorder.ts";
-import { answer } from "./respond.ts";
+import { answer, type MessageResponse } from "./respond.ts";
+import { formatEvent, streamEvents } from "./stream.ts";
 import { PromptCache } from "./usage.ts";
 
 export interface FakeAnthropicOptions {
@@ -19,10 +20,17 @@ export interface FakeAnthropicOptions {
   host?: string;
   /** The key clients must send as `Authorization: Bearer` or `x-api-key`; default "test-key". */
   apiKey?: string;
-  /** Added before each answer the model would produce: a fixed delay or a uniform [min, max] range. */
+  /**
+   * Added before each answer the model would produce: a fixed delay or a uniform [min, max] range. A streamed
+   * answer spends a fifth of it before message_start and spreads the rest between its events, as a model
+   * generating tokens does.
+   */
   latencyMs?: number | [number, number];
   rateLimit?: RateLimitOptions;
-  /** How long the "slow" fault holds a request; default 70 000 ms, past a typical client timeout. */
+  /**
+   * How long the "slow" fault holds a request before its first byte, and the "stall" fault a streamed answer after
+   * its message_start; default 70 000 ms, past a typical client timeout.
+   */
   slowMs?: number;
   /**
    * Prefixes shorter than this many tokens are not cached. By default each model's documented minimum (512 on
@@ -273,9 +281,12 @@ class FakeAnthropicServer implements FakeAnthropic {
     const checked = checkMessagesRequest(body, version);
     if (!checked.ok) return fail(checked.type ?? "invalid_request_error", checked.message);
 
-    if (fault === "slow") await sleep(this.options.slowMs ?? 70_000, undefined, { signal });
+    const streamed = checked.request.stream === true;
+    const holdMs = this.options.slowMs ?? 70_000;
+    // Not streamed, an answer's first byte is the whole answer: a stall can only be a wait before it.
+    if (fault === "slow" || (fault === "stall" && !streamed)) await sleep(holdMs, undefined, { signal });
     const latency = this.latency();
-    if (latency > 0) await sleep(latency, undefined, { signal });
+    if (latency > 0 && !streamed) await sleep(latency, undefined, { signal });
 
     const reply = answer(checked.request, this.cache, fault && isContentFault(fault) ? fault : null);
     if (!reply.ok) return fail("invalid_request_error", reply.message);
@@ -285,7 +296,33 @@ class FakeAnthropicServer implements FakeAnthropic {
       this.limiter.recordTokens(usage.input_tokens + usage.cache_creation_input_tokens, usage.output_tokens);
       extraHeaders = { ...extraHeaders, ...this.limiter.tokenHeaders() };
     }
+    if (streamed) return this.stream(res, entry, reply.message, extraHeaders, { latency, stallMs: fault === "stall" ? holdMs : 0, signal });
     return send(200, reply.message);
+  }
+
+  /** A streamed 200: headers after a fifth of the latency, then the events spread over the rest. */
+  private async stream(
+    res: ServerResponse,
+    entry: RecordedRequest,
+    message: MessageResponse,
+    headers: Record<string, string>,
+    { latency, stallMs, signal }: { latency: number; stallMs: number; signal: AbortSignal },
+  ): Promise<void> {
+    const events = streamEvents(message);
+    if (latency > 0) await sleep(latency / 5, undefined, { signal });
+    if (res.destroyed) return;
+    res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": entry.requestId });
+    const gap = (latency * 4) / 5 / events.length;
+    for (const [i, event] of events.entries()) {
+      res.write(formatEvent(event));
+      // After message_start: the answer has begun and then nothing more comes, as a stuck generation looks.
+      if (i === 0 && stallMs > 0) await sleep(stallMs, undefined, { signal });
+      if (gap > 0) await sleep(gap, undefined, { signal });
+      if (res.destroyed) return;
+    }
+    res.end();
+    this.recorder.answered(entry, 200, this.now());
+    this.options.onResponse?.(entry);
   }
 
   /** The SDK 1.x sends a Bearer token; 0.x clients send x-api-key, which wins when both arrive, as upstream. */

@@ -18,6 +18,7 @@ describe("parseEnv", () => {
       ANTHROPIC_MAX_TOKENS: 1024,
       LLM_MEMBERS_PER_REQUEST: 20,
       ANTHROPIC_TIMEOUT_MS: 60_000,
+      ANTHROPIC_STALL_TIMEOUT_MS: 15_000,
     });
   });
 

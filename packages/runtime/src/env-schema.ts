@@ -47,6 +47,11 @@ export const classifierEnv = {
   /** Judged members per Messages request (1 sends one request per member, as the original design did). */
   LLM_MEMBERS_PER_REQUEST: positiveInt.max(50).default(20),
   ANTHROPIC_TIMEOUT_MS: positiveInt.default(60_000),
+  /**
+   * Answers are streamed; a call that sends nothing (no first byte, no event) for this long is abandoned and sent
+   * again, however long the whole answer takes. A generating model sends an event every few tens of ms.
+   */
+  ANTHROPIC_STALL_TIMEOUT_MS: positiveInt.default(15_000),
 };
 
 export const envTypes = { postgresUrl, redisUrl, port, positiveInt, onOff };
