@@ -48,6 +48,9 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
   const run = await getRun(deps.db, runId);
   if (!run) throw new UnrecoverableError(`run ${runId} does not exist`);
   if (isRunFinished(run.status)) {
+    // A worker killed between the finalize step's count (committed) and its cleanup leaves the run finished and
+    // its staged signals behind; this job is that step taken over, so it finishes the cleanup (idempotent).
+    await dropRunSignals(deps.db, runId);
     return { outcome: "already_finished", runId, status: run.status };
   }
   const ctx: RunContext = {
