@@ -67,9 +67,12 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
     if ((payload.step ?? "prepare") === "prepare") {
       classifyJobs = await prepare(deps, job, ctx);
       await job.updateData({ ...payload, step: "finalize", classifyJobs } satisfies JobPayload<"orgRun">);
-      if (classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
-        throw new WaitingChildrenError();
-      }
+    }
+    // Asked at every finalize, not only right after prepare: a job taken over between the step change and the move
+    // (its worker killed there, or frozen past its lock) comes back at "finalize" with its children still to run,
+    // and finalizing then would give their members the rules. BullMQ answers false once every child has finished.
+    if (classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
+      throw new WaitingChildrenError();
     }
     return await finalize(deps, job, ctx, classifyJobs);
   } catch (err) {

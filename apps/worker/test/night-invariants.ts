@@ -253,7 +253,12 @@ async function queueViolations({ connection, prefix }: NightContext): Promise<st
       const delayed = counts.delayed ? await queue.getDelayed() : [];
       counts.delayed = delayed.filter((j) => !j.repeatJobKey).length;
       const left = Object.entries(counts).filter(([, n]) => n > 0);
-      if (left.length) out.push(`queue ${name}: ${left.map(([state, n]) => `${n} ${state}`).join(", ")}`);
+      if (left.length) {
+        // A few of them, with what they last met, so a failure says which jobs and why.
+        const jobs = (await queue.getJobs([...NON_FINAL], 0, 2)).filter((j) => !j.repeatJobKey);
+        const detail = jobs.map((j) => `${j.id} (attempts ${j.attemptsMade}, ${j.failedReason ?? "no failure"})`).join("; ");
+        out.push(`queue ${name}: ${left.map(([state, n]) => `${n} ${state}`).join(", ")}: ${detail}`);
+      }
       if (await queue.isPaused()) out.push(`queue ${name}: paused`);
     } finally {
       await queue.close();
