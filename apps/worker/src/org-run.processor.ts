@@ -48,6 +48,9 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
   const run = await getRun(deps.db, runId);
   if (!run) throw new UnrecoverableError(`run ${runId} does not exist`);
   if (isRunFinished(run.status)) {
+    // A worker killed between the finalize step's count (committed) and its cleanup leaves the run finished and
+    // its staged signals behind; this job is that step taken over, so it finishes the cleanup (idempotent).
+    await dropRunSignals(deps.db, runId);
     return { outcome: "already_finished", runId, status: run.status };
   }
   const ctx: RunContext = {
@@ -64,9 +67,12 @@ export async function processOrgRun(deps: WorkerDeps, { job, payload, token }: H
     if ((payload.step ?? "prepare") === "prepare") {
       classifyJobs = await prepare(deps, job, ctx);
       await job.updateData({ ...payload, step: "finalize", classifyJobs } satisfies JobPayload<"orgRun">);
-      if (classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
-        throw new WaitingChildrenError();
-      }
+    }
+    // Asked at every finalize, not only right after prepare: a job taken over between the step change and the move
+    // (its worker killed there, or frozen past its lock) comes back at "finalize" with its children still to run,
+    // and finalizing then would give their members the rules. BullMQ answers false once every child has finished.
+    if (classifyJobs > 0 && token && (await job.moveToWaitingChildren(token))) {
+      throw new WaitingChildrenError();
     }
     return await finalize(deps, job, ctx, classifyJobs);
   } catch (err) {

@@ -1,0 +1,75 @@
+// App processes for the fault scenarios: started against a pipeline's services with short locks (so a killed
+// worker's jobs are taken over in seconds, not the production 30 s), tracked so a failing test leaves none running.
+import { TEST_REDIS_URL } from "@engagement/db/testing";
+import { runDateOf } from "@engagement/queue";
+import { type AppProcess, startApp } from "@engagement/runtime/testing";
+import { enqueueOrgRun } from "@engagement/use-cases";
+import { type Pipeline, workerProcessEnv } from "../harness.ts";
+
+/** Lock and stalled check of the worker processes: a SIGKILLed worker's active jobs come back after about 3-4 s. */
+export const FAST_LOCKS = { JOB_LOCK_MS: "3000", STALLED_INTERVAL_MS: "1000" };
+
+/**
+ * How long a process may take to start: about 2 s each on an idle 2-core machine, but 10 s or more when other
+ * test runs load it, and these tests start several at once.
+ */
+export const STARTUP_MS = 45_000;
+
+export class Processes {
+  readonly started: AppProcess[] = [];
+
+  /** A worker process (apps/worker/src/main.ts) on the pipeline's database, Redis prefix and fake LLM. */
+  worker(p: Pipeline, extra: Record<string, string> = {}): AppProcess {
+    return this.track(startApp("worker", workerProcessEnv(p, { ...FAST_LOCKS, LOG_LEVEL: "info", ...extra })));
+  }
+
+  /** A scheduler process (apps/scheduler/src/main.ts) on the pipeline's database and Redis prefix. */
+  scheduler(p: Pipeline, extra: Record<string, string> = {}): AppProcess {
+    return this.track(startApp("scheduler", { ...servicesOf(p), LOG_LEVEL: "info", ...extra }));
+  }
+
+  /** An API process (apps/api/src/main.ts) on the pipeline's database and Redis prefix, listening on `port`. */
+  api(p: Pipeline, port: number, jwtSecret: string, extra: Record<string, string> = {}): AppProcess {
+    return this.track(
+      startApp("api", { ...servicesOf(p), API_PORT: String(port), API_JWT_SECRET: jwtSecret, LOG_LEVEL: "info", ...extra }),
+    );
+  }
+
+  track(app: AppProcess): AppProcess {
+    this.started.push(app);
+    return app;
+  }
+
+  /** SIGKILL for whatever is still running (a failed test's processes). */
+  async killAll(): Promise<void> {
+    await Promise.all(this.started.filter((a) => a.child.exitCode === null && a.child.signalCode === null).map((a) => a.stop("SIGKILL")));
+  }
+}
+
+const servicesOf = (p: Pipeline) => ({ DATABASE_URL: p.t.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: p.prefix });
+
+/** Tonight's scheduled runs of these organisations, enqueued as the scheduler's tick does. */
+export async function enqueueNight(p: Pipeline, orgIds: string[], runDate = runDateOf(new Date())) {
+  const runs = [];
+  for (const orgId of orgIds) runs.push(await enqueueOrgRun(p.t.db, p.queues, { orgId, trigger: "scheduled", runDate }));
+  return runs;
+}
+
+/** Polls `probe` until it returns a value other than undefined/false. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The figures a scenario measured (timings, what each kill found), for RELIABILITY.md: printed with
+ * FAULT_FIGURES=1, silent in the ordinary suite.
+ */
+export function reportFigures(figures: Record<string, unknown>): void {
+  if (process.env.FAULT_FIGURES === "1") process.stderr.write(`fault figures: ${JSON.stringify(figures)}\n`);
+}
