@@ -1,15 +1,14 @@
 // What the API needs from the outside world. main.ts builds these from the environment; tests build them
 // against their own database and queue prefix.
 import type { Db } from "@engagement/db";
-import type { Queues } from "@engagement/queue";
+import type { Queues, RedisConnection } from "@engagement/queue";
 import type { Logger } from "@engagement/runtime";
-import type { Redis } from "ioredis";
 
 export interface ApiDeps {
   db: Db;
   queues: Queues;
   /** Checked by /health; the queues have their own connection handling. */
-  redis: Redis;
+  redis: RedisConnection;
   jwtSecret: string;
   /** Tokens whose exp - iat is longer are refused; DEFAULT_MAX_TOKEN_LIFETIME_SECONDS when absent. */
   tokenMaxLifetimeSeconds?: number;

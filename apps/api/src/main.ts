@@ -1,7 +1,7 @@
 // The API process: configuration, connections, the server, and one shutdown path (stop accepting requests
 // first, then close the queues, Redis and the database).
 import { createDb } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { closeQueues, connectRedis, createQueues, normalizePrefix, redisErrorsOf } from "@engagement/queue";
 import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { loadApiEnv } from "./env.ts";
 import { buildServer } from "./server.ts";
@@ -9,11 +9,11 @@ import { buildServer } from "./server.ts";
 const env = loadConfigOrExit(() => loadApiEnv());
 const logger = createLogger("api", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL);
-const redis = createRedis(env.REDIS_URL);
-redis.on("error", (err) => logger.error({ err }, "redis connection error"));
-const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX), {}, (queue, err) =>
-  logger.warn({ queue, err: err.message }, "queue connection error"),
-);
+const redis = connectRedis(env.REDIS_URL);
+// A Redis outage is one warning per interval, not a line per reconnect attempt of every client.
+const redisErrors = redisErrorsOf(logger);
+redis.on("error", (err) => redisErrors("redis", err));
+const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX), {}, (queue, err) => redisErrors(`queue ${queue}`, err));
 
 const app = await buildServer({
   db,

@@ -1,6 +1,6 @@
 // The scheduler app: keeps the nightly job scheduler in Redis and runs the tick that enqueues one job per org.
 import { createDb } from "@engagement/db";
-import { catalog, closeQueues, createQueues, createRedis, normalizePrefix, scheduledInstant } from "@engagement/queue";
+import { catalog, closeQueues, connectRedis, createQueues, normalizePrefix, redisErrorsOf, scheduledInstant } from "@engagement/queue";
 import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { type Job, Worker } from "bullmq";
 import { loadSchedulerEnv } from "./env.ts";
@@ -11,13 +11,15 @@ const env = loadConfigOrExit(() => loadSchedulerEnv());
 
 const logger = createLogger("scheduler", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
-const connection = createRedis(env.REDIS_URL);
+const connection = connectRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);
-const queues = createQueues(connection, prefix, {}, (queue, err) => logger.warn({ queue, err: err.message }, "queue connection error"));
+// A Redis outage is one warning per interval, not a line per reconnect attempt of every client.
+const redisErrors = redisErrorsOf(logger);
+const queues = createQueues(connection, prefix, {}, (queue, err) => redisErrors(`queue ${queue}`, err));
 
 const worker = new Worker(catalog.scheduler.queue, (job: Job) => processNightly({ db, queues, logger }, job), { connection, prefix });
 worker.on("failed", (job, err) => logger.error({ jobId: job?.id, err: err.message }, "nightly tick failed"));
-worker.on("error", (err) => logger.error({ err }, "scheduler worker error"));
+worker.on("error", (err) => redisErrors("scheduler worker", err));
 
 // Signal handlers before anything is announced: a SIGTERM during start-up still shuts down cleanly.
 installShutdown(

@@ -1,13 +1,13 @@
 // The worker app: wires configuration, connections and processors. All logic lives in the processors and packages.
 import { createDb } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, createRequestBudget, normalizePrefix } from "@engagement/queue";
+import { closeQueues, connectRedis, createQueues, createRequestBudget, normalizePrefix, redisErrorsOf } from "@engagement/queue";
 import { createLogger, installShutdown, loadConfigOrExit } from "@engagement/runtime";
 import { classifierFromEnv } from "./classifier.ts";
 import { loadWorkerEnv } from "./env.ts";
 import { createWorkers, stopWorker, watchRunFailures } from "./workers.ts";
 
 const env = loadConfigOrExit(() => loadWorkerEnv());
-const connection = createRedis(env.REDIS_URL);
+const connection = connectRedis(env.REDIS_URL);
 const prefix = normalizePrefix(env.QUEUE_PREFIX);
 const budget = createRequestBudget(connection, prefix, env.LLM_RATE_MAX_REQUESTS, env.LLM_RATE_WINDOW_MS);
 // The Message Batches endpoints are limited on their own, apart from the Messages requests.
@@ -16,7 +16,8 @@ const classifier = loadConfigOrExit(() => classifierFromEnv(env, budget, batchAp
 
 const logger = createLogger("worker", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL, { maxConnections: env.CLASSIFY_WORKER_CONCURRENCY + env.ORG_WORKER_CONCURRENCY + 2 });
-const queues = createQueues(connection, prefix, {}, (queue, err) => logger.warn({ queue, err: err.message }, "queue connection error"));
+// A Redis outage is one warning per interval, not a line per reconnect attempt of every client.
+const queues = createQueues(connection, prefix, {}, (queue, err) => redisErrorsOf(logger)(`queue ${queue}`, err));
 const settings = {
   classifyChunkSize: env.CLASSIFY_CHUNK_SIZE,
   classifyChunkConcurrency: env.CLASSIFY_CHUNK_CONCURRENCY,

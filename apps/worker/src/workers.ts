@@ -1,9 +1,8 @@
 // The worker processes: one BullMQ Worker per queue this app consumes, typed from the job catalog so a queue
 // without a processor does not compile.
 import { failRun } from "@engagement/db";
-import { catalog, failedAttemptLog, type JobKind, parsePayload, runIdOfJob } from "@engagement/queue";
+import { catalog, failedAttemptLog, type JobKind, parsePayload, type RedisConnection, redisErrorsOf, runIdOfJob } from "@engagement/queue";
 import { type Job, QueueEvents, Worker, type WorkerOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { processClassify } from "./classify.processor.ts";
 import type { HandlerInput, WorkerDeps } from "./deps.ts";
 import { processOrgRun } from "./org-run.processor.ts";
@@ -35,7 +34,7 @@ export interface WorkerTuning {
  * are watched too (failRun leaves finished runs alone, so both paths may fire). BullMQ gives QueueEvents a
  * blocking duplicate of `connection` that it owns and closes; a duplicate made here would never be closed.
  */
-export function watchRunFailures(deps: WorkerDeps, connection: Redis, prefix: string): QueueEvents {
+export function watchRunFailures(deps: WorkerDeps, connection: RedisConnection, prefix: string): QueueEvents {
   const events = new QueueEvents(catalog.orgRun.queue, { connection, prefix });
   events.on("failed", ({ jobId, failedReason }) => {
     const runId = runIdOfJob(jobId);
@@ -45,11 +44,11 @@ export function watchRunFailures(deps: WorkerDeps, connection: Redis, prefix: st
       (err) => deps.logger.error({ runId, err }, "could not mark run failed"),
     );
   });
-  events.on("error", (err) => deps.logger.error({ err }, "queue events error"));
+  events.on("error", (err) => redisErrorsOf(deps.logger)("queue events", err));
   return events;
 }
 
-export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: string, tuning: WorkerTuning): Worker[] {
+export function createWorkers(deps: WorkerDeps, connection: RedisConnection, prefix: string, tuning: WorkerTuning): Worker[] {
   const base: Partial<WorkerOptions> = {
     connection,
     prefix,
@@ -83,7 +82,8 @@ export function createWorkers(deps: WorkerDeps, connection: Redis, prefix: strin
         msg,
       );
     });
-    worker.on("error", (err) => deps.logger.error({ queue: kind, err }, "worker error"));
+    // A lost Redis connection is one warning per interval for the whole process (the same reporter as the queues').
+    worker.on("error", (err) => redisErrorsOf(deps.logger)(`worker ${kind}`, err));
     return worker;
   });
 }

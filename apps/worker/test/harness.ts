@@ -6,7 +6,7 @@ import { createClassifier } from "@engagement/anthropic";
 import { generateSeed, getRun, insertSeedOrg } from "@engagement/db";
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from "@engagement/db/testing";
 import { type FakeAnthropic, type FakeAnthropicOptions, startFakeAnthropic } from "@engagement/fake-anthropic";
-import { closeQueues, createQueues, createRedis, createRequestBudget, type Queues } from "@engagement/queue";
+import { closeQueues, createQueues, createRedis, createRequestBudget, type Queues, type RedisConnection } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { Worker } from "bullmq";
@@ -14,10 +14,11 @@ import type { Redis } from "ioredis";
 import type { WorkerDeps, WorkerSettings } from "../src/deps.ts";
 import { createWorkers, type WorkerTuning } from "../src/workers.ts";
 
-export interface Pipeline {
+export interface Pipeline<C extends RedisConnection = Redis> {
   t: TestDatabase;
+  redisUrl: string;
   fake: FakeAnthropic;
-  connection: Redis;
+  connection: C;
   prefix: string;
   queues: Queues;
   deps: WorkerDeps;
@@ -38,7 +39,7 @@ export const FAST_TUNING: WorkerTuning = {
   stalledIntervalMs: 2000,
 };
 
-export async function createPipeline(
+export async function createPipeline<C extends RedisConnection = Redis>(
   label: string,
   opts: {
     fake?: FakeAnthropicOptions;
@@ -48,13 +49,22 @@ export async function createPipeline(
     membersPerRequest?: number;
     /** The classifier's stall timeout (see AnthropicClassifierConfig); its default otherwise. */
     stallTimeoutMs?: number;
+    /** Another Redis than the shared test one (a server the test starts, stops and kills itself). */
+    redisUrl?: string;
+    /** The connection itself, e.g. a Redis Cluster client; `redisUrl` is then what worker processes are given. */
+    connect?: () => C;
   } = {},
-): Promise<Pipeline> {
+): Promise<Pipeline<C>> {
   const t = await createTestDatabase(label);
   const fake = await startFakeAnthropic({ apiKey: "test-key", ...opts.fake });
-  const connection = createRedis(TEST_REDIS_URL);
+  const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
+  // Without `connect`, C is its default, Redis.
+  const connection = opts.connect ? opts.connect() : (createRedis(redisUrl) as C);
   const prefix = `{test-${label}-${randomBytes(4).toString("hex")}}`;
-  const queues = createQueues(connection, prefix);
+  // The fault tests cut this Redis on purpose: the test's own clients reconnect quietly (what the apps log is
+  // what those tests check), instead of printing a stack trace per reconnect attempt.
+  connection.on("error", () => undefined);
+  const queues = createQueues(connection, prefix, {}, () => undefined);
   const budget = createRequestBudget(connection, prefix, opts.budget?.max ?? 2000, opts.budget?.windowMs ?? 1000);
   const budgetEvents: Pipeline["budgetEvents"] = { granted: [], refused: [] };
   const classifier = createClassifier({
@@ -100,8 +110,9 @@ export async function createPipeline(
       ...opts.settings,
     },
   };
-  const p: Pipeline = {
+  const p: Pipeline<C> = {
     t,
+    redisUrl,
     fake,
     connection,
     prefix,
@@ -130,7 +141,7 @@ export async function createPipeline(
 }
 
 /** Seeds `orgs` organisations of the demo shapes (weekly, monthly, paused, ...) with `members` each. */
-export async function seedOrgs(p: Pipeline, orgs: number, members: number, seed = 7) {
+export async function seedOrgs(p: Pipeline<RedisConnection>, orgs: number, members: number, seed = 7) {
   const out = [];
   for (const org of generateSeed({ orgs, members, seed, now: new Date() })) {
     await insertSeedOrg(p.t.db, org);
@@ -140,10 +151,10 @@ export async function seedOrgs(p: Pipeline, orgs: number, members: number, seed 
 }
 
 /** Environment for a worker process (apps/worker/src/main.ts) wired to this pipeline's services. */
-export function workerProcessEnv(p: Pipeline, extra: Record<string, string> = {}): Record<string, string> {
+export function workerProcessEnv(p: Pipeline<RedisConnection>, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: p.t.url,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: p.redisUrl,
     QUEUE_PREFIX: p.prefix,
     ENGAGEMENT_CLASSIFIER: "anthropic",
     ANTHROPIC_API_KEY: "test-key",
@@ -155,11 +166,11 @@ export function workerProcessEnv(p: Pipeline, extra: Record<string, string> = {}
   };
 }
 
-export async function runOrg(p: Pipeline, orgId: string, force = false) {
+export async function runOrg(p: Pipeline<RedisConnection>, orgId: string, force = false) {
   return enqueueOrgRun(p.t.db, p.queues, { orgId, trigger: "manual", force });
 }
 
-export async function waitForRuns(p: Pipeline, runIds: string[], timeoutMs = 60_000) {
+export async function waitForRuns(p: Pipeline<RedisConnection>, runIds: string[], timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const runs = await Promise.all(runIds.map((id) => getRun(p.t.db, id)));

@@ -119,6 +119,14 @@ describe("transport errors are thrown typed, never swallowed into a fallback", (
     expect(error).toBeInstanceOf(LlmUnavailableError);
   });
 
+  it("a connection dropped mid-answer (a 200 whose body is cut) → LlmUnavailableError, not an unknown TypeError", async () => {
+    fake.fault("dropped_connection", 1);
+    const error = await rejection(classifier().classify(judged));
+    expect(error).toBeInstanceOf(LlmUnavailableError);
+    expect(error).toMatchObject({ status: null, retryAfterMs: null });
+    expect((error as Error).message).toContain("connection dropped");
+  });
+
   it("a transient error on the retry after a refusal is thrown too", async () => {
     fake.fault("refusal", 1);
     fake.fault("overloaded", 1);

@@ -44,6 +44,9 @@ export function toLlmError(error: unknown): unknown {
     const what = error instanceof Anthropic.APIConnectionTimeoutError ? "timed out" : "could not connect";
     return new LlmUnavailableError(`Anthropic API ${what}: ${error.message}`, null, { cause: error });
   }
+  if (isDroppedBody(error)) {
+    return new LlmUnavailableError(`Anthropic API connection dropped mid-answer: ${(error as Error).message}`, null, { cause: error });
+  }
   if (!(error instanceof Anthropic.APIError)) return error;
 
   const status = typeof error.status === "number" ? error.status : null;
@@ -67,4 +70,19 @@ export function toLlmError(error: unknown): unknown {
     return new LlmUnavailableError(`Anthropic unavailable (${status ?? "no status"}): ${detail}`, retryAfterMs, details);
   }
   return new LlmPermanentError(`Anthropic rejected the request (${status}): ${detail}`, details);
+}
+
+/** Socket errors undici reports (its SocketError code, and the system's own for a reset or closed pipe). */
+const SOCKET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_CLOSED"]);
+
+/**
+ * The SDK wraps only what fails before the response headers; a connection cut while the body is read (a proxy
+ * or load balancer dropping it) reaches us as fetch's own `TypeError: terminated`, whose cause is the socket
+ * error. Checked by name and code rather than instanceof: the error may come from another realm (Jest's VM).
+ */
+function isDroppedBody(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
+  if (name !== "TypeError") return false;
+  return message === "terminated" || SOCKET_CODES.has(String(cause?.code));
 }

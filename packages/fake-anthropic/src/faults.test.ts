@@ -185,3 +185,19 @@ describe("slow", () => {
     expect(await pending).toBeInstanceOf(Anthropic.APIConnectionError);
   });
 });
+
+describe("dropped_connection", () => {
+  it("cuts the socket after the headers and half the body: the client gets no answer, and the next request is served", async () => {
+    fake.fault("dropped_connection");
+    const error = await classify().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // fetch reads a body shorter than its content-length as "terminated" (undici), a TypeError the SDK passes on.
+    expect(error).toMatchObject({ name: "TypeError", message: "terminated" });
+    await until(() => fake.stats().disconnected === 1);
+    expect(fake.requests[0]).toMatchObject({ fault: "dropped_connection" });
+    expect(fake.requests[0]?.status).toBeUndefined();
+    expect((await classify()).stop_reason).toBe("tool_use");
+  });
+});

@@ -11,6 +11,8 @@ import { seededRandom } from "./random.ts";
  *   contract_spend_limit  429 `contract_spend_limit_reached`: the contract's cap; no retry-after
  *   ramp_limit            429 `ramp_limit_exceeded`: usage grew too fast; "Retry after the time in the
  *                         retry-after header" (SDK 1.14 RampLimitExceededError)
+ *   dropped_connection    a 200 whose headers and first bytes go out, then the socket is destroyed (a proxy or
+ *                         load balancer dropping the connection mid-response)
  * The item faults spoil one classification of a several-member answer (the last one, so that a one-member
  * request shows it too) and leave the others right:
  *   missing_item   the item is left out
@@ -42,6 +44,7 @@ export const FAULT_KINDS = [
   "ramp_limit",
   "slow",
   "stall",
+  "dropped_connection",
   ...CONTENT_FAULTS,
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -290,6 +290,7 @@ class FakeAnthropicServer implements FakeAnthropic {
 
     const reply = answer(checked.request, this.cache, fault && isContentFault(fault) ? fault : null);
     if (!reply.ok) return fail("invalid_request_error", reply.message);
+    if (fault === "dropped_connection") return this.drop(res, JSON.stringify(reply.message));
     if (this.limiter) {
       // Input tokens as rate limits count them: cache reads do not count for most models (rate limits page).
       const usage = reply.message.usage;
@@ -341,6 +342,12 @@ class FakeAnthropicServer implements FakeAnthropic {
     if (typeof option === "number") return option;
     const [min, max] = option;
     return min + Math.random() * Math.max(0, max - min);
+  }
+
+  /** Promises the whole answer, sends its first half, then destroys the socket: the client reads a cut body. */
+  private drop(res: ServerResponse, text: string): void {
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
   }
 
   private send(

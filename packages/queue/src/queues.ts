@@ -1,6 +1,6 @@
 import { Queue, type QueueOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { catalog, type JobKind, type JobPayload } from "./catalog.ts";
+import type { RedisConnection } from "./connection.ts";
 
 export type TypedQueue<K extends JobKind> = Queue<JobPayload<K>, unknown, string>;
 export type Queues = { [K in JobKind]: TypedQueue<K> };
@@ -10,7 +10,7 @@ export type Queues = { [K in JobKind]: TypedQueue<K> };
  * connection errors: a Queue without an "error" listener prints raw stack traces outside the app's logger.
  */
 export function createQueues(
-  connection: Redis,
+  connection: RedisConnection,
   prefix: string,
   options: Partial<QueueOptions> = {},
   onError?: (queue: string, err: Error) => void,

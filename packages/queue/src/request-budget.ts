@@ -7,7 +7,7 @@
 // cap is account-wide and does not clear within a night: `stop` makes every caller, in every run, fail at once
 // with BudgetStoppedError instead of sending a request that would be refused too.
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./connection.ts";
 
 // Redis's own clock, so workers on different machines agree on the window.
 const ACQUIRE = `
@@ -91,7 +91,7 @@ export interface RequestBudget {
   observe(limits: ProviderLimits): Promise<number>;
 }
 
-export function createRequestBudget(redis: Redis, prefix: string, max: number, windowMs: number): RequestBudget {
+export function createRequestBudget(redis: RedisConnection, prefix: string, max: number, windowMs: number): RequestBudget {
   const keys = [
     `${prefix}:llm-budget:requests`,
     `${prefix}:llm-budget:paused-until`,

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { isUuid } from "@engagement/auth";
 import { createDb, type Db, type ErasureInfo, ErasureRefusedError, findUserIdByEmail, liftErasure, listErasures } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { closeQueues, connectRedis, createQueues, normalizePrefix } from "@engagement/queue";
 import { erasePersonAndCopies } from "@engagement/use-cases";
 import { z } from "zod";
 import type { CliEnv } from "../env.ts";
@@ -58,7 +58,7 @@ export async function eraseCommand(env: CliEnv, argv: string[]): Promise<number>
       console.error("erase: no person with this email");
       return 1;
     }
-    const connection = createRedis(env.REDIS_URL);
+    const connection = connectRedis(env.REDIS_URL);
     const queues = createQueues(connection, normalizePrefix(env.QUEUE_PREFIX));
     try {
       const result = await erasePersonAndCopies({ db, queues }, { userId, orgId, actorId: null });

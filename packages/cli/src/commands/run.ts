@@ -2,7 +2,7 @@
 
 import { isUuid } from "@engagement/auth";
 import { createDb, findOrganization, getOrganizationNames, listOrgIdsWithActiveMembers } from "@engagement/db";
-import { closeQueues, createQueues, createRedis, normalizePrefix } from "@engagement/queue";
+import { closeQueues, connectRedis, createQueues, normalizePrefix } from "@engagement/queue";
 import { enqueueOrgRun } from "@engagement/use-cases";
 import type { CliEnv } from "../env.ts";
 import { runSummaries, summaryTable, watchRuns } from "./watch.ts";
@@ -22,7 +22,7 @@ export async function runCommand(env: CliEnv, args: RunArgs): Promise<number> {
     return 2;
   }
   const db = createDb(env.DATABASE_URL, { maxConnections: 3 });
-  const connection = createRedis(env.REDIS_URL);
+  const connection = connectRedis(env.REDIS_URL);
   const queues = createQueues(connection, normalizePrefix(env.QUEUE_PREFIX));
   try {
     let orgIds: string[];

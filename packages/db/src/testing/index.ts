@@ -42,5 +42,6 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
     },
   };
 }
+export * from "./connection-killer.ts";
 export * from "./factories.ts";
 export * from "./personal-data-scan.ts";

@@ -1,0 +1,70 @@
+// PostgreSQL connections cut mid-night: every 0.2 s for several seconds, pg_terminate_backend ends every
+// connection to this test's own cloned database (never another's), while a worker process runs a multi-org night.
+// The pool opens new connections, failed queries are retried, and the night ends with every invariant.
+import { startConnectionKiller } from "@engagement/db/testing";
+import { startApp } from "@engagement/runtime/testing";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createPipeline, type Pipeline, runOrg, seedOrgs, workerProcessEnv } from "../harness.ts";
+import { expectNightInvariants, type ProtectedRows, protectedRows, seedOverrides } from "../infra-invariants.ts";
+
+const KILL_EVERY_MS = 200;
+const KILL_FOR_MS = 8_000;
+
+/** Polls the runs through the connection cuts: a query of the test's own client may be cut too. */
+async function waitForRunsThroughCuts(p: Pipeline, runIds: string[], timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await p.t.db.engagementRun.findMany({ where: { id: { in: runIds } } }).catch(() => null);
+    if (runs && runs.length === runIds.length && runs.every((r) => r.status === "completed" || r.status === "failed")) return runs;
+    if (Date.now() > deadline) throw new Error(`runs not finished: ${runs?.map((r) => `${r.id}:${r.status}`).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("PostgreSQL connections terminated every 0.2 s mid-night", () => {
+  let p: Pipeline;
+  let worker: ReturnType<typeof startApp>;
+  let before: ProtectedRows;
+  let runIds: string[];
+  let cuts: { killed: number; rounds: number };
+  let ms: number;
+
+  beforeAll(async () => {
+    p = await createPipeline("pgkill", { fake: { latencyMs: [50, 120] } });
+    const orgs = await seedOrgs(p, 3, 80);
+    await seedOverrides(
+      p.t.db,
+      orgs.map((o) => o.org.id),
+    );
+    before = await protectedRows(p.t.db);
+    worker = startApp("worker", workerProcessEnv(p, { LOG_LEVEL: "warn", CLASSIFY_CHUNK_CONCURRENCY: "2" }));
+    const started = Date.now();
+    runIds = [];
+    for (const o of orgs) runIds.push((await runOrg(p, o.org.id)).runId);
+    const killer = startConnectionKiller(p.t.url, KILL_EVERY_MS);
+    await new Promise((r) => setTimeout(r, KILL_FOR_MS));
+    cuts = await killer.stop();
+    await waitForRunsThroughCuts(p, runIds, 40_000);
+    ms = Date.now() - started;
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop("SIGTERM");
+    await p?.close();
+  });
+
+  it("finishes the night with every invariant", async () => {
+    console.log(`postgres kill: ${cuts.killed} connections ended in ${cuts.rounds} rounds; night took ${ms} ms`);
+    expect(cuts.killed).toBeGreaterThan(10);
+    await expectNightInvariants(p.t.db, p.queues, runIds, before);
+  });
+
+  it("the worker process stayed up and logged no raw output outside pino", () => {
+    expect(worker.child.exitCode).toBeNull();
+    expect(worker.logs.filter((l) => "raw" in l)).toEqual([]);
+    const byMsg: Record<string, number> = {};
+    for (const l of worker.logs)
+      byMsg[`${l.level} ${l.msg} ${String(l.err ?? "").slice(0, 80)}`] =
+        (byMsg[`${l.level} ${l.msg} ${String(l.err ?? "").slice(0, 80)}`] ?? 0) + 1;
+    console.log(byMsg);
+  });
+});
