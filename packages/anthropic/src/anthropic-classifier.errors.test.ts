@@ -153,26 +153,36 @@ describe("transport errors are thrown typed, never swallowed into a fallback", (
 });
 
 describe("stalled calls: streamed answers that stop coming", () => {
-  // The fake holds a "slow" request before its headers and a "stall" one after its message_start, for 3 s.
+  // This fake holds a "slow" request before its headers and a "stall" one after its message_start, for 20 s: the
+  // bounds below (5 s, for a loaded machine) tell an abandoned call from one that waited for its answer.
+  let hanging: FakeAnthropic;
+  beforeAll(async () => {
+    hanging = await startFakeAnthropic({ apiKey: API_KEY, slowMs: 20_000 });
+  });
+  afterAll(async () => hanging.stop());
+  const stallingClassifier = (config: Partial<AnthropicClassifierConfig>) =>
+    createAnthropicClassifier({ apiKey: API_KEY, baseURL: hanging.url, ...config });
+
   it("no first byte for the stall timeout → LlmStalledError, long before the request timeout", async () => {
-    fake.fault("slow", 1);
+    hanging.fault("slow", 1);
     const started = Date.now();
-    const error = await rejection(classifier({ stallTimeoutMs: 300, timeoutMs: 60_000 }).classify(judged));
+    const error = await rejection(stallingClassifier({ stallTimeoutMs: 300, timeoutMs: 60_000 }).classify(judged));
     expect(error).toBeInstanceOf(LlmStalledError);
     expect(error).toBeInstanceOf(LlmTransientError);
     expect((error as Error).message).toContain("sent nothing for 300 ms");
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("an answer begun and then silent → LlmStalledError", async () => {
-    fake.fault("stall", 1);
+    hanging.reset();
+    hanging.fault("stall", 1);
     const started = Date.now();
-    const error = await rejection(classifier({ stallTimeoutMs: 300 }).classify(judged));
+    const error = await rejection(stallingClassifier({ stallTimeoutMs: 300 }).classify(judged));
     expect(error).toBeInstanceOf(LlmStalledError);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(5_000);
     // The client left mid-answer: the one request was never answered to the end.
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]?.status).toBeUndefined();
+    expect(hanging.requests).toHaveLength(1);
+    expect(hanging.requests[0]?.status).toBeUndefined();
   });
 
   it("a long answer that keeps sending events is not a stall, however long it takes in all", async () => {
@@ -189,9 +199,9 @@ describe("stalled calls: streamed answers that stop coming", () => {
   });
 
   it("the caller's abort stays an abort, not a stall", async () => {
-    fake.fault("stall", 1);
+    hanging.fault("stall", 1);
     const controller = new AbortController();
-    const pending = classifier({ stallTimeoutMs: 2_000 }).classify(judged, { signal: controller.signal });
+    const pending = stallingClassifier({ stallTimeoutMs: 10_000 }).classify(judged, { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     const error = await rejection(pending);
     expect(error).toMatchObject({ name: "AbortError" });

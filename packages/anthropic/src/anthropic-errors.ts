@@ -83,6 +83,12 @@ const SOCKET_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "UND_ERR_
 function isDroppedBody(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
+  // A streamed answer's reader wraps the same TypeError in a plain AnthropicError (not an APIError, so no
+  // status); by name too, as the stream helper may come from the SDK's other build (CommonJS beside ESM).
+  // Its message is the TypeError's ("terminated"), or "TypeError: terminated" when the cause was not kept.
+  if (name === "AnthropicError" && !("status" in error)) {
+    return isDroppedBody(cause) || (typeof message === "string" && /^(TypeError: )?terminated$/.test(message));
+  }
   if (name !== "TypeError") return false;
   return message === "terminated" || SOCKET_CODES.has(String(cause?.code));
 }

@@ -290,7 +290,10 @@ class FakeAnthropicServer implements FakeAnthropic {
 
     const reply = answer(checked.request, this.cache, fault && isContentFault(fault) ? fault : null);
     if (!reply.ok) return fail("invalid_request_error", reply.message);
-    if (fault === "dropped_connection") return this.drop(res, JSON.stringify(reply.message));
+    if (fault === "dropped_connection") {
+      if (!streamed) return this.drop(res, "application/json", JSON.stringify(reply.message));
+      return this.drop(res, "text/event-stream", streamEvents(reply.message).map(formatEvent).join(""));
+    }
     if (this.limiter) {
       // Input tokens as rate limits count them: cache reads do not count for most models (rate limits page).
       const usage = reply.message.usage;
@@ -344,9 +347,13 @@ class FakeAnthropicServer implements FakeAnthropic {
     return min + Math.random() * Math.max(0, max - min);
   }
 
-  /** Promises the whole answer, sends its first half, then destroys the socket: the client reads a cut body. */
-  private drop(res: ServerResponse, text: string): void {
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  /**
+   * Sends the first half of the answer (a JSON body with the whole length promised, or the events of a streamed
+   * one), then destroys the socket: the client reads a cut body.
+   */
+  private drop(res: ServerResponse, contentType: string, text: string): void {
+    const length = contentType === "application/json" ? { "content-length": Buffer.byteLength(text) } : {};
+    res.writeHead(200, { "content-type": contentType, ...length });
     res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
   }
 
