@@ -2,7 +2,8 @@
 //   npm run demo  → pnpm, install, generate, services check, migrate + seed + one nightly run end to end
 //   npm test      → pnpm, install, generate, services check, a browser for the Bull Board test, the test suite
 //                   (last line: "N passed, N failed")
-//   npm run check → type check, lint, the rooms' dependency rules, the data-access rule, unused code
+//   npm run check → type check, lint (code, Dockerfile, compose file), the rooms' dependency rules, the data-access
+//                   rule, unused code
 // Only Node built-ins here: dependencies are not installed yet when it starts.
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
@@ -60,7 +61,7 @@ async function checkServices() {
   if (!(await reachable(redisUrl, 6379))) missing.push(`Redis at ${new URL(redisUrl).host}`);
   if (missing.length === 0) return;
   console.error(`\n✗ ${missing.join(" and ")} did not answer. Start them, then run this command again:
-    with Docker:      docker compose up -d postgres redis
+    with Docker:      docker compose up -d postgres-dev redis-dev
     on Debian/Ubuntu: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
                       redis-server --daemonize yes --bind 127.0.0.1 --port 6379
   or point DATABASE_URL / REDIS_URL at servers you already run.`);
@@ -107,6 +108,8 @@ switch (task) {
   case "check":
     must("pnpm", ["exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], "type check");
     must("pnpm", ["exec", "biome", "check", "."], "lint");
+    // docker-compose.yml (dclint, .dclintrc) and the Dockerfile (dockerfile-utils): offline, about 2 s.
+    must("pnpm", ["run", "--silent", "lint:docker"], "Docker files lint");
     // The rooms and which may import which: .dependency-cruiser.cjs (README "Rooms").
     must("pnpm", ["exec", "depcruise", "apps", "packages", "scripts", "--config", ".dependency-cruiser.cjs"], "dependency rules");
     must("node", ["scripts/check-data-access.mjs"], "data access rule");

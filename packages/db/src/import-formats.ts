@@ -61,8 +61,9 @@ export async function* csvImportRows(kind: ImportKindName, input: Readable, name
       yield { position, value };
     }
   } catch (err) {
-    // A malformed CSV (an unclosed quote): csv-parse's message names the line.
-    if (err instanceof CsvError) throw new ImportFormatError(`${name}: ${err.message}`);
+    // A malformed CSV (an unclosed quote): csv-parse's message names the line. Its quote of the offending value
+    // is dropped: in a binary or mis-encoded file that is a screenful of noise rather than something to look for.
+    if (err instanceof CsvError) throw new ImportFormatError(`${name}: ${err.message.replace(/,? value is [\s\S]*$/, "")}`);
     throw err;
   }
   if (!fields) throw new ImportFormatError(`${name}: the file is empty (expected the header ${csvHeader(kind)})`);

@@ -91,6 +91,10 @@ describe("import rows", () => {
       for await (const _ of csvImportRows("events", Readable.from([text]), "f.csv"));
     };
     await expect(read('external_id,title,starts_at,ends_at\nA,t"x,x,y\n')).rejects.toBeInstanceOf(ImportFormatError);
+    // The message names the file and the line, without csv-parse's quote of the value (noise in a binary file).
+    await expect(read('external_id,title,starts_at,ends_at\nA,t"x,x,y\n')).rejects.toThrow(
+      /^f\.csv: Invalid Opening Quote: a quote is found on field 1 at line 2$/,
+    );
     await expect(read("external_id,title,title,starts_at,ends_at\n")).rejects.toThrow("title appear more than once");
     const rows = [];
     for await (const r of ndjsonImportRows(Readable.from(['\uFEFF{"a":1}\n']))) rows.push(r);
