@@ -94,17 +94,18 @@ const apps = await startApps(
   queues,
   join(logDir, "worker.log"),
 );
-const api = await startApi(
-  {
-    ...appEnv,
-    API_JWT_SECRET: secret,
-    // The request log is on (info), as deployed: its cost is part of each request.
-    LOG_LEVEL: "info",
-  },
-  logFd,
-  args.profile ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] : [],
-);
+let api: Awaited<ReturnType<typeof startApi>> | null = null;
 try {
+  api = await startApi(
+    {
+      ...appEnv,
+      API_JWT_SECRET: secret,
+      // The request log is on (info), as deployed: its cost is part of each request.
+      LOG_LEVEL: "info",
+    },
+    logFd,
+    args.profile ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] : [],
+  );
   // ---- small organisations, with events and attendance, classified through the worker and the fake ----
   const seeded = performance.now();
   const small: { orgId: string; adminId: string; memberIds: string[] }[] = [];
@@ -194,7 +195,7 @@ try {
     }
   }
 } finally {
-  await api.stop();
+  await api?.stop();
   await apps.stop();
   await fake.stop();
   closeSync(logFd);
