@@ -1,5 +1,6 @@
 // The real API as a child process on a free loopback port, and the runs kept going while the load runs.
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { type Db, getRun } from "@engagement/db";
 import type { Queues } from "@engagement/queue";
@@ -51,6 +52,19 @@ export async function startApi(env: Record<string, string>, logFd: number, nodeA
       throw new Error("the API did not answer /health within 60 s");
     }
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); null elsewhere. */
+export function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields 14 and 15 after the command name (which may hold spaces, hence the split at its closing parenthesis).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
   }
 }
 

@@ -28,7 +28,7 @@ import { closeQueues, createQueues, createRedis } from "@engagement/queue";
 import { table } from "../src/format.ts";
 import { parseApiBenchArgs } from "./api-args.ts";
 import { type LoadResult, type LoadTarget, runLoad } from "./api-load.ts";
-import { keepRunsGoing, runOnce, startApi } from "./api-process.ts";
+import { cpuMs, keepRunsGoing, runOnce, startApi } from "./api-process.ts";
 import { deletePrefix, startApps } from "./night-apps.ts";
 
 const args = parseApiBenchArgs(process.argv.slice(2));
@@ -46,6 +46,8 @@ const token = (sub: string, org: string, role: "admin" | "member") => signToken(
 
 interface PhaseRow extends LoadResult {
   phase: string;
+  /** The API process's CPU time during the phase per request answered (both endpoints together). */
+  apiCpuMsPerRequest: number | null;
   loadBefore: string;
   loadAfter: string;
   note: string;
@@ -54,6 +56,8 @@ const rows: PhaseRow[] = [];
 const wanted = (phase: string) => args.only.length === 0 || args.only.some((w) => phase.includes(w));
 
 /** Checks each distinct request once (a 4xx here is a bench bug, not load), then loads them together. */
+let apiPid: number | undefined;
+
 async function phase(name: string, apiUrl: string, targets: LoadTarget[], note: () => string = () => ""): Promise<void> {
   for (const t of targets) {
     const r = t.requests[0];
@@ -63,9 +67,13 @@ async function phase(name: string, apiUrl: string, targets: LoadTarget[], note: 
   }
   const loadBefore = load();
   log(`phase ${name}: ${targets.map((t) => `${t.label} at ${t.rate}/s`).join(" + ")} for ${args.seconds} s (load ${loadBefore})`);
+  const cpuBefore = cpuMs(apiPid);
   const results = await runLoad(apiUrl, targets, args.seconds, args.connections);
+  const cpuAfter = cpuMs(apiPid);
   const loadAfter = load();
-  for (const r of results) rows.push({ ...r, phase: name, loadBefore, loadAfter, note: note() });
+  const answered = results.reduce((a, r) => a + r.requests, 0);
+  const apiCpuMsPerRequest = cpuBefore !== null && cpuAfter !== null && answered > 0 ? (cpuAfter - cpuBefore) / answered : null;
+  for (const r of results) rows.push({ ...r, phase: name, apiCpuMsPerRequest, loadBefore, loadAfter, note: note() });
   for (const r of results)
     log(
       `  ${r.label}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.achievedRate.toFixed(0)}/s, ${r.errors} errors, ${r.non2xx} non-2xx`,
@@ -106,6 +114,7 @@ try {
     logFd,
     args.profile ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] : [],
   );
+  apiPid = api.child.pid;
   // ---- small organisations, with events and attendance, classified through the worker and the fake ----
   const seeded = performance.now();
   const small: { orgId: string; adminId: string; memberIds: string[] }[] = [];
@@ -212,12 +221,25 @@ console.log(
   `\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, node ${process.version}`,
 );
 console.log(
-  `fixed rate ${args.rate}/s per endpoint, ${args.connections} connections each, ${args.seconds} s per phase; latency of 2xx responses, not corrected for coordinated omission`,
+  `fixed rate ${args.rate}/s per endpoint, ${args.connections} connections each, ${args.seconds} s per phase; latency of 2xx responses, not corrected for coordinated omission; API CPU/req: the API process's CPU time in the phase over the requests both endpoints answered`,
 );
 console.log(`total bench time ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; app logs in ${logDir}\n`);
 console.log(
   table(
-    ["phase", "endpoint", "target/s", "achieved/s", "p50", "p90", "p99", "max", "errors", "non-2xx", "load avg before; after"],
+    [
+      "phase",
+      "endpoint",
+      "target/s",
+      "achieved/s",
+      "p50",
+      "p90",
+      "p99",
+      "max",
+      "errors",
+      "non-2xx",
+      "API CPU/req",
+      "load avg before; after",
+    ],
     rows.map((r) => [
       r.phase,
       r.label,
@@ -229,6 +251,7 @@ console.log(
       ms(r.max),
       r.errors + r.timeouts,
       r.non2xx,
+      r.apiCpuMsPerRequest === null ? "-" : `${r.apiCpuMsPerRequest.toFixed(2)} ms`,
       `${r.loadBefore}; ${r.loadAfter}`,
     ]),
   ),
