@@ -24,7 +24,12 @@ export function memberView(input: {
     const signals = EngagementSignals.safeParse(input.signals);
     return signals.success ? memberExplanation(input.level, signals.data) : NEUTRAL_TEXT;
   };
-  const candidate = input.level === input.computedLevel ? input.memberExplanation : template();
-  const text = checkMemberText(candidate).ok ? candidate : template();
-  return { label: memberLabel(input.level), memberExplanation: checkMemberText(text).ok ? text : NEUTRAL_TEXT };
+  // Each text is checked once (the check reads the text through the confusables skeleton: the member view's
+  // largest CPU cost under load, and the same stored text was checked twice before).
+  const label = memberLabel(input.level);
+  if (input.level === input.computedLevel && checkMemberText(input.memberExplanation).ok) {
+    return { label, memberExplanation: input.memberExplanation };
+  }
+  const text = template();
+  return { label, memberExplanation: checkMemberText(text).ok ? text : NEUTRAL_TEXT };
 }

@@ -12,6 +12,7 @@ export * from "./repositories/engagement-writes.ts";
 export * from "./repositories/erasures.ts";
 export * from "./repositories/event-import.ts";
 export { type ImportCounts, importTransaction } from "./repositories/import-stage.ts";
+export * from "./repositories/level-counts.ts";
 export * from "./repositories/member-import.ts";
 export * from "./repositories/metrics.ts";
 export * from "./repositories/organizations.ts";

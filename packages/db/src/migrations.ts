@@ -89,12 +89,12 @@ function migrationAdapterFactory(databaseUrl: string, pool: pg.Pool): SqlMigrati
   return {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => wholeScripts(await main.connect(), pool),
     async connectToShadowDb() {
       const shadowUrl = withDatabase(databaseUrl, `prisma_shadow_${randomUUID().replace(/-/g, "")}`);
       await ensureDatabase(shadowUrl);
       const shadowPool = new pg.Pool(poolConfigFromUrl(shadowUrl));
-      const adapter = await new PrismaPg(shadowPool).connect();
+      const adapter = wholeScripts(await new PrismaPg(shadowPool).connect(), shadowPool);
       const dispose = adapter.dispose.bind(adapter);
       const queryRaw = adapter.queryRaw.bind(adapter);
       adapter.queryRaw = (query) => queryRaw({ ...query, sql: castCharColumns(query.sql) });
@@ -106,6 +106,27 @@ function migrationAdapterFactory(databaseUrl: string, pool: pg.Pool): SqlMigrati
       return adapter;
     },
   };
+}
+
+type Adapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+
+/**
+ * PrismaPg runs a migration script by splitting it on every ";", which cuts a function body ($$ ... $$, as the
+ * triggers of list_name_and_level_counts have) in pieces. The script goes to PostgreSQL whole instead, in one
+ * simple-protocol query: PostgreSQL parses the statements itself and runs them as one implicit transaction.
+ */
+function wholeScripts(adapter: Adapter, pool: pg.Pool): Adapter {
+  // The adapter's own mapping of driver errors to the engine's (a private method of the pinned version).
+  const onError = (adapter as unknown as { onError?: (err: unknown) => never }).onError?.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (err) {
+      if (onError) onError(err);
+      throw err;
+    }
+  };
+  return adapter;
 }
 
 // PostgreSQL catalogs use the one-byte "char" type (OID 18) for flags such as pg_constraint.contype, and the pg

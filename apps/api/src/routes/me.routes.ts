@@ -2,7 +2,7 @@
 // words come from member-view.ts: a member never sees admin text or level names such as at_risk.
 
 import { Id } from "@engagement/auth";
-import { findMembership, getOwnEngagement } from "@engagement/db";
+import { getOwnEngagement } from "@engagement/db";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type AccessHooks, claimsOf } from "../auth/auth.plugin.ts";
@@ -35,11 +35,11 @@ export function meRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsync
       },
       async (req) => {
         const { orgId } = req.query;
-        await access.requireOrgExists(orgId);
-        const userId = claimsOf(req).sub;
-        const membership = await findMembership(deps.db, orgId, userId);
-        if (membership?.status !== "active") throw notFound("you are not a member of this organisation");
-        const own = await getOwnEngagement(deps.db, orgId, userId);
+        // One query for the organisation, the membership and the result (three before: the route's every request).
+        const found = await getOwnEngagement(deps.db, orgId, claimsOf(req).sub);
+        if (!found) throw notFound("unknown organisation");
+        if (found.membershipStatus !== "active") throw notFound("you are not a member of this organisation");
+        const own = found.engagement;
         if (!own) throw notClassified();
         return { orgId, ...memberView(own), computedAt: iso(own.computedAt) };
       },

@@ -1,15 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { buildMember, buildMemberEngagement, buildOrg, buildRun, buildSnapshot, daysAgo } from "../testing/factories.ts";
+import {
+  buildMember,
+  buildMemberEngagement,
+  buildMembership,
+  buildOrg,
+  buildRun,
+  buildSignals,
+  buildSnapshot,
+  buildUser,
+  daysAgo,
+} from "../testing/factories.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/index.ts";
 import {
   decodeEngagementCursor,
   encodeEngagementCursor,
+  findOrgMembership,
   getEngagementSummary,
   getMemberEngagement,
   getOwnEngagement,
   listEngagement,
   listLevelChanges,
 } from "./engagement-read.ts";
+import { writeMemberResults } from "./engagement-writes.ts";
+
+const resultFor = (userId: string) => ({
+  userId,
+  level: "moderate" as const,
+  source: "rules" as const,
+  adminExplanation: "admin text",
+  memberExplanation: "member text",
+  keyFactors: [],
+  signals: buildSignals(),
+  model: null,
+  fallbackReason: null,
+  inputsFingerprint: null,
+  usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+});
 
 describe("engagement read repository", () => {
   let t: TestDatabase;
@@ -76,6 +102,41 @@ describe("engagement read repository", () => {
     expect(seen).toEqual(["Alice", "Bob", "Carol", "Dan", "Eve"]);
   });
 
+  it("lists by the organisation's name for a member, else the user's, following renames, one page after another", async () => {
+    const org = await buildOrg(t.db);
+    const run = await buildRun(t.db, { orgId: org.id });
+    // Repeated names: the user id breaks the tie, so a page boundary inside a run of equal names loses no one.
+    const names = ["Mia", "Ben", "Ada", "Ben", "Ben", "Cy", "Ada", "Zoe", "Ben", "Eli"];
+    const users = await Promise.all(names.map((name) => buildUser(t.db, { name })));
+    for (const u of users) await buildMembership(t.db, { orgId: org.id, userId: u.id });
+    await writeMemberResults(
+      t.db,
+      run.id,
+      org.id,
+      new Date(),
+      users.map((u) => resultFor(u.id)),
+    );
+    const [mia, , , , , cy] = users as [(typeof users)[number], ...typeof users];
+    // An import's display name wins over the user's name; renaming the user then changes nothing for that member.
+    await t.db.membership.update({ where: { userId_orgId: { userId: mia.id, orgId: org.id } }, data: { displayName: "Abe" } });
+    await t.db.user.update({ where: { id: mia.id }, data: { name: "Yan" } });
+    // A user's rename moves a member without a display name.
+    await t.db.user.update({ where: { id: (cy as (typeof users)[number]).id }, data: { name: "Dee" } });
+
+    const expected = users
+      .map((u, i) => ({ id: u.id, name: u.id === mia.id ? "Abe" : u.id === cy?.id ? "Dee" : (names[i] as string) }))
+      .sort((x, y) => (x.name === y.name ? (x.id < y.id ? -1 : 1) : x.name < y.name ? -1 : 1));
+    const seen: { id: string; name: string }[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const p = await listEngagement(t.db, org.id, { limit: 3, ...(cursor ? { cursor } : {}) });
+      seen.push(...p.items.map((r) => ({ id: r.userId, name: r.name })));
+      if (!p.nextCursor) break;
+      cursor = p.nextCursor;
+    }
+    expect(seen).toEqual(expected);
+  });
+
   it("round-trips cursors and rejects text it did not issue", async () => {
     const c = { name: "O'Brien, Zoë", userId: "0b7c6f1e-1d1c-4c61-9c2e-3b0f6f3f7a10" };
     expect(decodeEngagementCursor(encodeEngagementCursor(c))).toEqual(c);
@@ -121,7 +182,26 @@ describe("engagement read repository", () => {
 
   it("the member's own view carries no admin text", async () => {
     const own = await getOwnEngagement(t.db, orgId, ids.Bob as string);
-    expect(own).toMatchObject({ level: "moderate", computedLevel: "at_risk" });
-    expect(Object.keys(own ?? {}).sort()).toEqual(["computedAt", "computedLevel", "level", "memberExplanation", "signals"]);
+    expect(own?.membershipStatus).toBe("active");
+    expect(own?.engagement).toMatchObject({ level: "moderate", computedLevel: "at_risk" });
+    expect(Object.keys(own?.engagement ?? {}).sort()).toEqual(["computedAt", "computedLevel", "level", "memberExplanation", "signals"]);
+  });
+
+  it("the member's own view says whether the organisation exists, the membership's status and whether a run covered them", async () => {
+    expect(await getOwnEngagement(t.db, "00000000-0000-4000-8000-000000000000", ids.Bob as string)).toBeNull();
+    expect(await getOwnEngagement(t.db, orgId, ids.Frank as string)).toMatchObject({ membershipStatus: "left" });
+    const { user } = await buildMember(t.db, orgId);
+    expect(await getOwnEngagement(t.db, orgId, user.id)).toEqual({ membershipStatus: "active", engagement: null });
+    expect(await getOwnEngagement(t.db, orgId, "00000000-0000-4000-8000-000000000001")).toEqual({
+      membershipStatus: null,
+      engagement: null,
+    });
+  });
+
+  it("finds the organisation and the user's membership of it in one query", async () => {
+    expect(await findOrgMembership(t.db, orgId, ids.Alice as string)).toEqual({ membership: { role: "member", status: "active" } });
+    expect(await findOrgMembership(t.db, orgId, ids.Frank as string)).toEqual({ membership: { role: "member", status: "left" } });
+    expect(await findOrgMembership(t.db, orgId, "00000000-0000-4000-8000-000000000001")).toEqual({ membership: null });
+    expect(await findOrgMembership(t.db, "00000000-0000-4000-8000-000000000000", ids.Alice as string)).toBeNull();
   });
 });

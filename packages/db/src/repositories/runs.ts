@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db, DbTx } from "../client.ts";
 import type { RunStatus, RunTrigger } from "../generated/prisma/enums.ts";
+import { recountEngagementLevels } from "./level-counts.ts";
 import { batchProgressOfRuns } from "./provider-batches.ts";
 import { ACTIVE_RUN_STATUSES } from "./run-summaries.ts";
 
@@ -105,7 +106,7 @@ export function usageTotals(sum: Partial<Record<keyof typeof USAGE_SUM, number |
  */
 export async function finalizeRun(db: Db, runId: string, extra: { error?: string } = {}) {
   const error = extra.error ?? null;
-  const rows = await db.$queryRaw<{ members_total: number; llm_calls: number }[]>`
+  const rows = await db.$queryRaw<{ members_total: number; llm_calls: number; org_id: string }[]>`
     WITH s AS (
       SELECT level, source, fallback_reason, carried_reason, llm_calls, input_tokens, output_tokens,
              cache_read_tokens, cache_write_tokens
@@ -145,9 +146,11 @@ export async function finalizeRun(db: Db, runId: string, extra: { error?: string
           || (CASE WHEN ${error}::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('runError', ${error}::text) END)
     FROM totals t, by_source bs, by_carried bc, by_fallback bf
     WHERE r.id = ${runId}::uuid
-    RETURNING r.members_total, r.llm_calls`;
+    RETURNING r.members_total, r.llm_calls, r.org_id::text AS org_id`;
   const row = rows[0];
   if (!row) throw new Error(`run ${runId} does not exist`);
+  // The summary's counts made exact once a night (see level-counts.ts); a run's writes are done by now.
+  await recountEngagementLevels(db, row.org_id);
   return { membersTotal: row.members_total, llmCalls: row.llm_calls };
 }
 
