@@ -10,6 +10,7 @@ export interface DbOptions {
 // The pool behind each client: bulk imports stream rows with COPY, which Prisma cannot do, on a connection of
 // the same pool (so the pool's size still bounds what a process opens).
 const pools = new WeakMap<object, pg.Pool>();
+const urls = new WeakMap<object, string>();
 
 /** The one way apps get a database client: Prisma 7 over the pg driver adapter. */
 export function createDb(databaseUrl: string, options: DbOptions = {}) {
@@ -28,6 +29,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
     },
   });
   pools.set(db, pool);
+  urls.set(db, databaseUrl);
   return db;
 }
 
@@ -72,4 +74,14 @@ export function driverConnection(db: Db): Promise<pg.PoolClient> {
   const pool = pools.get(db);
   if (!pool) throw new Error("driverConnection needs a client made by createDb");
   return pool.connect();
+}
+
+/**
+ * A connection of its own, outside the pool (whose idle connections are closed after a while), for one that must
+ * live as long as something else does: the import stages' owner (import-stage.ts). End it when done.
+ */
+export function dedicatedConnection(db: Db): pg.Client {
+  const url = urls.get(db);
+  if (!url) throw new Error("dedicatedConnection needs a client made by createDb");
+  return new pg.Client({ connectionString: url });
 }
