@@ -10,6 +10,7 @@ export interface DbOptions {
 // The pool behind each client: bulk imports stream rows with COPY, which Prisma cannot do, on a connection of
 // the same pool (so the pool's size still bounds what a process opens).
 const pools = new WeakMap<object, pg.Pool>();
+const urls = new WeakMap<object, string>();
 
 /** The one way apps get a database client: Prisma 7 over the pg driver adapter. */
 export function createDb(databaseUrl: string, options: DbOptions = {}) {
@@ -19,9 +20,48 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
   // its own listener only once Prisma connects, and COPY may use the pool before that.
   pool.on("error", () => {});
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  const db = new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter }).$extends({
+    query: {
+      // A statement whose connection the server ended (a restart, a failover, pg_terminate_backend) is sent again
+      // on a new one at once, rather than failing the job for a retry tens of seconds later. Inside an interactive
+      // transaction the resend fails too (the transaction went with its connection) and that error is thrown.
+      $allOperations: ({ args, query }) => retryLostConnection(() => query(args)),
+    },
+  });
   pools.set(db, pool);
+  urls.set(db, databaseUrl);
   return db;
+}
+
+/**
+ * Errors of a connection lost under a statement: SQLSTATE 57P01-57P03 (terminated by an administrator, a crash,
+ * a server starting up) and class 08 (connection exceptions), or the driver's own words for a dropped socket.
+ * Read from the message and the driver adapter's cause, which Prisma keeps in `meta`.
+ */
+const LOST_CONNECTION =
+  /\b57P0[123]\b|\b08(?:000|001|003|004|006|007|P01)\b|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|server closed the connection|Server has closed the connection/i;
+
+export function isLostConnection(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { message, meta, cause } = err as { message?: unknown; meta?: unknown; cause?: unknown };
+  return LOST_CONNECTION.test(
+    `${String(message ?? "")} ${JSON.stringify(meta ?? null)} ${String((cause as Error | undefined)?.message ?? "")}`,
+  );
+}
+
+/** Lost connections are retried at once, then after 50, 200 and 500 ms: a restarting server gets a moment. */
+const RETRY_DELAYS_MS = [0, 50, 200, 500];
+
+async function retryLostConnection<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || !isLostConnection(err)) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 export type Db = ReturnType<typeof createDb>;
@@ -34,4 +74,14 @@ export function driverConnection(db: Db): Promise<pg.PoolClient> {
   const pool = pools.get(db);
   if (!pool) throw new Error("driverConnection needs a client made by createDb");
   return pool.connect();
+}
+
+/**
+ * A connection of its own, outside the pool (whose idle connections are closed after a while), for one that must
+ * live as long as something else does: the import stages' owner (import-stage.ts). End it when done.
+ */
+export function dedicatedConnection(db: Db): pg.Client {
+  const url = urls.get(db);
+  if (!url) throw new Error("dedicatedConnection needs a client made by createDb");
+  return new pg.Client({ connectionString: url });
 }

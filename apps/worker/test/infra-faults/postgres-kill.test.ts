@@ -37,10 +37,13 @@ describe("PostgreSQL connections terminated every 0.2 s mid-night", () => {
       orgs.map((o) => o.org.id),
     );
     before = await protectedRows(p.t.db);
-    worker = startApp("worker", workerProcessEnv(p, { LOG_LEVEL: "warn", CLASSIFY_CHUNK_CONCURRENCY: "2" }));
+    worker = startApp("worker", workerProcessEnv(p, { LOG_LEVEL: "info", CLASSIFY_CHUNK_CONCURRENCY: "2", LLM_MEMBERS_PER_REQUEST: "2" }));
+    await worker.waitForLog((l) => l.msg === "worker started", 30_000);
     const started = Date.now();
     runIds = [];
     for (const o of orgs) runIds.push((await runOrg(p, o.org.id)).runId);
+    // The cuts start once the night is under way: prepare has run for some org and members are being written.
+    while ((await p.t.db.engagementSnapshot.count()) < 10) await new Promise((r) => setTimeout(r, 20));
     const killer = startConnectionKiller(p.t.url, KILL_EVERY_MS);
     await new Promise((r) => setTimeout(r, KILL_FOR_MS));
     cuts = await killer.stop();
@@ -58,13 +61,15 @@ describe("PostgreSQL connections terminated every 0.2 s mid-night", () => {
     await expectNightInvariants(p.t.db, p.queues, runIds, before);
   });
 
-  it("the worker process stayed up and logged no raw output outside pino", () => {
+  it("the worker process stayed up, logged no raw output outside pino, and failed (almost) no job attempt", () => {
     expect(worker.child.exitCode).toBeNull();
     expect(worker.logs.filter((l) => "raw" in l)).toEqual([]);
-    const byMsg: Record<string, number> = {};
-    for (const l of worker.logs)
-      byMsg[`${l.level} ${l.msg} ${String(l.err ?? "").slice(0, 80)}`] =
-        (byMsg[`${l.level} ${l.msg} ${String(l.err ?? "").slice(0, 80)}`] ?? 0) + 1;
-    console.log(byMsg);
+    const warnings = worker.logs
+      .filter((l) => Number(l.level) >= 40)
+      .map((l) => `${l.level} ${l.queue ?? ""} ${l.msg}: ${String(l.err ?? "").slice(0, 120)}`);
+    console.log(`postgres kill: worker warnings and errors ${JSON.stringify(warnings, null, 1)}`);
+    // A cut statement is sent again at once (createDb's retry) rather than failing its job for a retry 5-30 s
+    // later: without it this night logged a dozen failed attempts and took three times as long.
+    expect(warnings.filter((w) => /job attempt failed/.test(w)).length).toBeLessThanOrEqual(2);
   });
 });

@@ -1,12 +1,13 @@
 // The fast path for imports: rows are streamed with COPY into an unlogged staging table of their own, then
 // checked and applied set-based inside the import's transaction. COPY runs on a connection of its own (Prisma
 // cannot speak it), so the staging table is an ordinary table, committed, that the transaction can read; it is
-// dropped when the import ends, and one left behind by a killed process is dropped by a later import.
+// dropped when the import ends, and one left behind by a killed process is dropped by the next import (see
+// acquireOwner: a table's name says which live connection vouches for it).
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { type Db, type DbTx, driverConnection } from "../client.ts";
+import { type Db, type DbTx, dedicatedConnection, driverConnection } from "../client.ts";
 
 export interface StageColumn {
   name: string;
@@ -29,7 +30,7 @@ export interface Stage {
 }
 
 const PREFIX = "import_stage_";
-/** A staging table older than this was left by a process that died: no import runs for a day. */
+/** A staging table without an owner in its name (made before owners were) is left for this long: a day. */
 const STALE_MS = 24 * 60 * 60 * 1000;
 /** COPY data is sent in chunks of about this size rather than a write per row. */
 const CHUNK_BYTES = 256 * 1024;
@@ -43,21 +44,95 @@ function copyValue(value: StageValue): string {
   return text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] as string);
 }
 
-/** Drops staging tables that processes which died mid-import left behind (their names carry their start time). */
+/**
+ * The owner of a process's staging tables: one connection outside the pool, open while any of its stages exists,
+ * whose backend pid each table's name carries. A table whose owner's backend is gone (the process was killed, or
+ * it lost that connection) belongs to nobody and is dropped by the next import at once, rather than a day later
+ * with the names and emails it holds. The pool's own connections cannot vouch: they come and go while a stage lives.
+ */
+interface StageOwner {
+  /** The owner's backend, told apart from a later one with the same pid by its start (ms, server clock). */
+  pid: number;
+  startedMs: string;
+}
+interface OwnerEntry {
+  owner: Promise<StageOwner>;
+  client: pg.Client;
+  /** Stages open under this owner; counted synchronously, so a stage never gets an owner being closed. */
+  stages: number;
+}
+const owners = new WeakMap<Db, OwnerEntry>();
+
+function acquireOwner(db: Db): OwnerEntry {
+  let entry = owners.get(db);
+  if (!entry) {
+    const client = dedicatedConnection(db);
+    const owner = (async () => {
+      await client.connect();
+      const { rows } = await client.query<{ pid: number; started: string }>(
+        `SELECT pid, floor(extract(epoch FROM backend_start) * 1000)::bigint::text AS started
+         FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      );
+      const row = rows[0] as { pid: number; started: string };
+      return { pid: row.pid, startedMs: row.started };
+    })();
+    const created: OwnerEntry = { owner, client, stages: 0 };
+    const forget = () => {
+      if (owners.get(db) === created) owners.delete(db);
+    };
+    // A lost owner connection: the next stage gets a new owner. The stages of this one look abandoned although
+    // their import runs on; a DROP by another import then waits for the transaction that reads them, or makes
+    // this import fail with the table missing (nothing half-written: each file is one transaction).
+    client.on("error", forget);
+    owner.catch(forget);
+    owners.set(db, created);
+    entry = created;
+  }
+  entry.stages++;
+  return entry;
+}
+
+async function releaseOwner(db: Db, entry: OwnerEntry): Promise<void> {
+  entry.stages--;
+  if (entry.stages > 0) return;
+  if (owners.get(db) === entry) owners.delete(db);
+  await entry.client.end().catch(() => undefined);
+}
+
+/**
+ * Drops staging tables whose owner is gone: no backend has the pid and start their name carries (a process that
+ * was killed, or a newer backend that reused the pid). Names without an owner (made before owners were) keep the
+ * old rule: dropped once a day old.
+ */
 async function dropStale(conn: pg.PoolClient): Promise<void> {
-  const { rows } = await conn.query<{ name: string }>(
-    "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'import\\_stage\\_%'",
+  const { rows } = await conn.query<{ name: string; owned: boolean }>(
+    `SELECT t.tablename AS name,
+            EXISTS (SELECT 1 FROM pg_stat_activity a
+                    WHERE a.pid::text = split_part(t.tablename, '_', 4)
+                      AND floor(extract(epoch FROM a.backend_start) * 1000)::bigint::text = split_part(t.tablename, '_', 3)) AS owned
+     FROM pg_tables t WHERE t.schemaname = current_schema() AND t.tablename LIKE 'import\\_stage\\_%'`,
   );
-  for (const { name } of rows) {
-    const started = Number(name.slice(PREFIX.length).split("_")[0]);
-    if (Number.isFinite(started) && Date.now() - started > STALE_MS) await conn.query(`DROP TABLE IF EXISTS "${name}"`);
+  for (const { name, owned } of rows) {
+    const parts = name.slice(PREFIX.length).split("_");
+    // import_stage_<owner start>_<owner pid>_<random>, or the older import_stage_<start>_<random>.
+    const stale = parts.length === 3 ? !owned : Date.now() - Number(parts[0]) > STALE_MS;
+    if (stale) await conn.query(`DROP TABLE IF EXISTS "${name}"`);
   }
 }
 
 /** Creates a staging table and opens the COPY into it. */
 export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> {
-  const table = `${PREFIX}${Date.now()}_${randomBytes(6).toString("hex")}`;
-  const conn = await driverConnection(db);
+  const owner = acquireOwner(db);
+  let table: string;
+  let conn: pg.PoolClient;
+  try {
+    const { startedMs, pid } = await owner.owner;
+    table = `${PREFIX}${startedMs}_${pid}_${randomBytes(6).toString("hex")}`;
+    conn = await driverConnection(db);
+  } catch (err) {
+    await releaseOwner(db, owner);
+    throw err;
+  }
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
@@ -71,6 +146,7 @@ export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> 
     await conn.query(`CREATE UNLOGGED TABLE "${table}" (position integer NOT NULL, ${defs})`);
   } catch (err) {
     release(err as Error);
+    await releaseOwner(db, owner);
     throw err;
   }
   const names = ["position", ...columns.map((c) => c.name)].map((n) => `"${n}"`).join(", ");
@@ -137,6 +213,8 @@ export async function openStage(db: Db, columns: StageColumn[]): Promise<Stage> 
         give();
       } catch (err) {
         give(err as Error);
+      } finally {
+        await releaseOwner(db, owner);
       }
     },
   };
