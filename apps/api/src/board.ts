@@ -59,10 +59,16 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string) {
   return reply.code(status).header("cache-control", "no-store").send(body);
 }
 
+/** The operator token a board request carries: the login's ?token=, else a Bearer header, else the cookie. */
+export function boardToken(req: FastifyRequest): string | null {
+  const fromQuery = (req.query as Record<string, unknown> | undefined)?.token;
+  return typeof fromQuery === "string" ? fromQuery : (bearerToken(req) ?? readCookie(req, BOARD_COOKIE));
+}
+
 function boardAuth(jwtSecret: string, maxLifetimeSeconds: number | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const fromQuery = (req.query as Record<string, unknown> | undefined)?.token;
-    const token = typeof fromQuery === "string" ? fromQuery : (bearerToken(req) ?? readCookie(req, BOARD_COOKIE));
+    const token = boardToken(req);
     if (!token) return deny(reply, 401, `operator login needed: open ${BOARD_PATH}?token=<operator token>`);
     let claims: Claims;
     try {

@@ -11,9 +11,8 @@ const logger = createLogger("api", env.LOG_LEVEL);
 const db = createDb(env.DATABASE_URL);
 const redis = createRedis(env.REDIS_URL);
 redis.on("error", (err) => logger.error({ err }, "redis connection error"));
-const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX), {}, (queue, err) =>
-  logger.warn({ queue, err: err.message }, "queue connection error"),
-);
+const prefix = normalizePrefix(env.QUEUE_PREFIX);
+const queues = createQueues(redis, prefix, {}, (queue, err) => logger.warn({ queue, err: err.message }, "queue connection error"));
 
 const app = await buildServer({
   db,
@@ -22,6 +21,9 @@ const app = await buildServer({
   jwtSecret: env.API_JWT_SECRET,
   tokenMaxLifetimeSeconds: env.API_TOKEN_MAX_LIFETIME_DAYS * 86_400,
   logger,
+  // Beside the queues' keys, in their hash-tag slot: every API process of this deployment shares the counters.
+  rateLimit: { max: env.API_RATE_LIMIT_MAX, windowMs: env.API_RATE_LIMIT_WINDOW_MS, keyPrefix: `${prefix}:api-rate-limit:` },
+  corsOrigins: env.API_CORS_ORIGINS,
 });
 
 installShutdown(
