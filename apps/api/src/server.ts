@@ -8,7 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { createAccessHooks, registerAuthDecorator } from "./auth/auth.plugin.ts";
 import { boardPlugin } from "./board.ts";
 import type { ApiDeps } from "./deps.ts";
-import { installErrorHandling } from "./errors.ts";
+import { frameworkErrors, installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { registerRateLimit } from "./rate-limit.ts";
 import { apiKeysRoutes } from "./routes/api-keys.routes.ts";
@@ -31,6 +31,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // Logged below instead, with the URL redacted: the board login carries a token in its query string.
     disableRequestLogging: true,
     bodyLimit: 64 * 1024,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
