@@ -92,7 +92,7 @@ describe("secrets in logs", () => {
     const requestLines = logged.filter((l) => l.includes('"msg":"request"'));
     expect(requestLines.length).toBeGreaterThan(urls.length * 4);
     expect(text).toContain("[redacted]");
-    expect(text).toContain('"msg":"rate limit exceeded"');
+    expect(text).toContain('"msg":"rate limit exceeded');
     const leaked = secrets.filter((s) => text.includes(s));
     expect(leaked).toEqual([]);
   });

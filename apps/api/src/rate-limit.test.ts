@@ -1,7 +1,7 @@
 // The rate limit holds across API processes: two Fastify apps on the same Redis prefix (each with its own
-// connection, as two processes have) share one count per token and per API key. Past it: 429 in the API's error
-// shape with retry-after; /health and /metrics are never limited; a Redis outage lifts the limit instead of
-// failing the API.
+// connection, as two processes have) share one count per token and per API key, and one count of refused
+// credentials per client address. Past it: 429 in the API's error shape with retry-after; /health and /metrics are
+// never limited; a Redis outage lifts the limit instead of failing the API.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createApiKey } from "@engagement/db";
 import { createRedis } from "@engagement/queue";
@@ -89,6 +89,24 @@ describe("rate limit shared by API processes", () => {
     const statuses: number[] = [];
     for (let i = 0; i < MAX + 1; i++) statuses.push((await second.inject({ url: `/v1/orgs/${a.org.id}/engagement/summary` })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it("limits refused credentials by client address: a new made-up token each time is limited too, on both apps", async () => {
+    const from = (app: FastifyInstance, token: string, remoteAddress: string) =>
+      app.inject({ url: `/v1/orgs/${a.org.id}/engagement/summary`, headers: bearer(token), remoteAddress });
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX; i++) statuses.push((await from(i % 2 ? api.app : second, `made.up.${i}`, "10.0.0.9")).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const refused = await from(second, "made.up.again", "10.0.0.9");
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({
+      error: "rate_limited",
+      message: expect.stringMatching(/^too many refused credentials from this address: at most 5 per 3 s; retry in \d s$/),
+    });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // The address is refused whatever it sends until the window ends; another address is not.
+    expect((await from(api.app, a.adminToken, "10.0.0.9")).statusCode).toBe(429);
+    expect((await from(api.app, a.adminToken, "10.0.0.10")).statusCode).toBe(200);
   });
 
   it("never limits /health and /metrics", async () => {

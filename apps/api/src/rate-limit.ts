@@ -6,11 +6,12 @@
 // The limit runs as a root onRequest hook, before the routes' authentication hooks: a flood is refused before it
 // costs a token verification or an API-key lookup. The key is a hash of the credential as sent (the bearer token
 // or key, the board's cookie or login token), never the credential itself; a request without one is counted by
-// client address. /health and /metrics are left out: orchestrators and scrapers poll them, and they carry no data.
+// client address, and so are refused credentials (a new made-up token each time would otherwise never be
+// limited). /health and /metrics are left out: orchestrators and scrapers poll them, and they carry no data.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { bearerToken } from "./auth/auth.plugin.ts";
 import { BOARD_PATH, boardToken } from "./board.ts";
@@ -80,8 +81,52 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<ApiDeps
     onExceeded: (req) => req.log.warn({ url: req.routeOptions.url, sub: req.auth?.sub }, "rate limit exceeded"),
   });
   const limit = app.rateLimit();
+  const refused = refusedCredentials(connection, options);
   app.addHook("onRequest", async function (req, reply) {
     if (req.routeOptions.url && EXEMPT_ROUTES.has(req.routeOptions.url)) return;
+    await refused.check(req, reply);
     await limit.call(this, req, reply);
   });
+  app.addHook("onResponse", async (req, reply) => {
+    if (reply.statusCode === 401) await refused.count(req);
+  });
+}
+
+/**
+ * Refused credentials (401s) per client address. The limit above is per credential, and a flood of made-up tokens
+ * or keys is a new credential each time, each costing a verification or a key lookup: every 401 counts against the
+ * address it came from, and past the limit that address gets 429 whatever it sends until the window ends.
+ * Failing open like the other: without Redis nothing is counted.
+ */
+function refusedCredentials(connection: Redis, options: RateLimitOptions) {
+  const key = (req: FastifyRequest) => `${options.keyPrefix}refused:${req.ip}`;
+  return {
+    async check(req: FastifyRequest, reply: FastifyReply) {
+      const seen = await connection
+        .pipeline()
+        .get(key(req))
+        .pttl(key(req))
+        .exec()
+        .catch(() => null);
+      const count = Number(seen?.[0]?.[1] ?? 0);
+      if (count < options.max) return;
+      const seconds = Math.max(1, Math.ceil(Number(seen?.[1]?.[1] ?? options.windowMs) / 1000));
+      req.log.warn({ url: req.routeOptions.url, refused: count }, "rate limit exceeded: refused credentials from one address");
+      reply.header("retry-after", String(seconds));
+      throw new ApiError(
+        429,
+        "rate_limited",
+        `too many refused credentials from this address: at most ${options.max} per ${options.windowMs / 1000} s; retry in ${seconds} s`,
+      );
+    },
+    async count(req: FastifyRequest) {
+      // The window starts with the first refusal (SET NX sets its expiry once), as the credential limit's does.
+      await connection
+        .multi()
+        .set(key(req), 0, "PX", options.windowMs, "NX")
+        .incr(key(req))
+        .exec()
+        .catch(() => {});
+    },
+  };
 }
