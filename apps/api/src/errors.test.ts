@@ -67,6 +67,18 @@ describe("error answers found by fuzzing", () => {
     expect(res.json().issues).toEqual([{ field: "headers.content-type", message: expect.stringContaining("text/csv") }]);
   });
 
+  it.each(["%", "%25", "a%zz"])(
+    "a board query value Bull Board would decode again (activeQueue=%s) is a 400 naming it, not a 500",
+    async (raw) => {
+      const ops = await api.token({ sub: "ops-oncall", role: "operator" });
+      const res = await api.app.inject({ url: `/admin/queues/api/queues?activeQueue=${raw}&page=1`, headers: bearer(ops) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: "bad_request", issues: [{ field: "query.activeQueue" }] });
+      // Still the login first: without a token it is 401, whatever the query.
+      expect((await api.app.inject({ url: `/admin/queues/api/queues?activeQueue=${raw}` })).statusCode).toBe(401);
+    },
+  );
+
   it("an operator whose token names them rather than a user id can erase and lift (it was a 500: the name reached a uuid column)", async () => {
     const ops = await api.token({ sub: "ops-oncall", role: "operator" });
     const { user } = await buildMember(api.db, a.org.id);
