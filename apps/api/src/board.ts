@@ -59,10 +59,16 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string) {
   return reply.code(status).header("cache-control", "no-store").send(body);
 }
 
+/** The operator token a board request carries: the login's ?token=, else a Bearer header, else the cookie. */
+export function boardToken(req: FastifyRequest): string | null {
+  const fromQuery = (req.query as Record<string, unknown> | undefined)?.token;
+  return typeof fromQuery === "string" ? fromQuery : (bearerToken(req) ?? readCookie(req, BOARD_COOKIE));
+}
+
 function boardAuth(jwtSecret: string, maxLifetimeSeconds: number | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const fromQuery = (req.query as Record<string, unknown> | undefined)?.token;
-    const token = typeof fromQuery === "string" ? fromQuery : (bearerToken(req) ?? readCookie(req, BOARD_COOKIE));
+    const token = boardToken(req);
     if (!token) return deny(reply, 401, `operator login needed: open ${BOARD_PATH}?token=<operator token>`);
     let claims: Claims;
     try {
@@ -82,9 +88,30 @@ function boardAuth(jwtSecret: string, maxLifetimeSeconds: number | undefined) {
   };
 }
 
+/**
+ * Bull Board decodes some query values a second time (`decodeURIComponent(query.activeQueue)`), so a value that is
+ * fine once decoded but holds a lone `%` (`?activeQueue=%25`, or a raw `%`) threw a URIError there: a 500, found by
+ * the fuzz test. Such values are refused first, naming the parameter.
+ */
+function refuseUndecodableQuery(req: FastifyRequest, reply: FastifyReply) {
+  for (const [name, value] of Object.entries((req.query as Record<string, unknown> | undefined) ?? {})) {
+    for (const text of Array.isArray(value) ? value : [value]) {
+      if (typeof text !== "string") continue;
+      try {
+        decodeURIComponent(text);
+      } catch {
+        const message = "has a % that is not a percent-escape once decoded";
+        const body: ErrorBody = { error: "bad_request", message: `invalid query.${name}`, issues: [{ field: `query.${name}`, message }] };
+        return reply.code(400).send(body);
+      }
+    }
+  }
+}
+
 export function boardPlugin(deps: Pick<ApiDeps, "queues" | "jwtSecret" | "tokenMaxLifetimeSeconds" | "logger">): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.addHook("onRequest", boardAuth(deps.jwtSecret, deps.tokenMaxLifetimeSeconds));
+    app.addHook("onRequest", async (req, reply) => refuseUndecodableQuery(req, reply));
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BOARD_PATH);
     createBullBoard({

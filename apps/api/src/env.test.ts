@@ -23,6 +23,29 @@ describe("loadApiEnv", () => {
     expect(() => loadApiEnv({ API_JWT_SECRET: SECRET, API_TOKEN_MAX_LIFETIME_DAYS: "3650" })).toThrow(/API_TOKEN_MAX_LIFETIME_DAYS/);
   });
 
+  it("limits each credential to 1,200 requests a minute unless API_RATE_LIMIT_MAX/WINDOW_MS say otherwise; 0 turns it off", () => {
+    expect(loadApiEnv({ API_JWT_SECRET: SECRET })).toMatchObject({ API_RATE_LIMIT_MAX: 1200, API_RATE_LIMIT_WINDOW_MS: 60_000 });
+    expect(loadApiEnv({ API_JWT_SECRET: SECRET, API_RATE_LIMIT_MAX: "0", API_RATE_LIMIT_WINDOW_MS: "1000" })).toMatchObject({
+      API_RATE_LIMIT_MAX: 0,
+      API_RATE_LIMIT_WINDOW_MS: 1000,
+    });
+    expect(sourceError({ API_JWT_SECRET: SECRET, API_RATE_LIMIT_MAX: "-1" }).message).toContain("API_RATE_LIMIT_MAX");
+    expect(sourceError({ API_JWT_SECRET: SECRET, API_RATE_LIMIT_MAX: "many" }).message).toContain(
+      "API_RATE_LIMIT_MAX: must be a whole number",
+    );
+    expect(sourceError({ API_JWT_SECRET: SECRET, API_RATE_LIMIT_WINDOW_MS: "0" }).message).toContain("API_RATE_LIMIT_WINDOW_MS");
+  });
+
+  it("closes CORS unless API_CORS_ORIGINS lists origins, each scheme://host[:port]", () => {
+    expect(loadApiEnv({ API_JWT_SECRET: SECRET }).API_CORS_ORIGINS).toEqual([]);
+    expect(
+      loadApiEnv({ API_JWT_SECRET: SECRET, API_CORS_ORIGINS: " https://dash.example.org, http://localhost:5173 ," }).API_CORS_ORIGINS,
+    ).toEqual(["https://dash.example.org", "http://localhost:5173"]);
+    for (const bad of ["*", "dash.example.org", "https://dash.example.org/app", "ftp://x.example"]) {
+      expect(sourceError({ API_JWT_SECRET: SECRET, API_CORS_ORIGINS: bad }).message).toContain("API_CORS_ORIGINS");
+    }
+  });
+
   it("coerces API_PORT", () => {
     expect(loadApiEnv({ API_JWT_SECRET: SECRET, API_PORT: "8080" }).API_PORT).toBe(8080);
   });

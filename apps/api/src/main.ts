@@ -13,7 +13,8 @@ const redis = connectRedis(env.REDIS_URL);
 // A Redis outage is one warning per interval, not a line per reconnect attempt of every client.
 const redisErrors = redisErrorsOf(logger);
 redis.on("error", (err) => redisErrors("redis", err));
-const queues = createQueues(redis, normalizePrefix(env.QUEUE_PREFIX), {}, (queue, err) => redisErrors(`queue ${queue}`, err));
+const prefix = normalizePrefix(env.QUEUE_PREFIX);
+const queues = createQueues(redis, prefix, {}, (queue, err) => redisErrors(`queue ${queue}`, err));
 
 const app = await buildServer({
   db,
@@ -22,6 +23,9 @@ const app = await buildServer({
   jwtSecret: env.API_JWT_SECRET,
   tokenMaxLifetimeSeconds: env.API_TOKEN_MAX_LIFETIME_DAYS * 86_400,
   logger,
+  // Beside the queues' keys, in their hash-tag slot: every API process of this deployment shares the counters.
+  rateLimit: { max: env.API_RATE_LIMIT_MAX, windowMs: env.API_RATE_LIMIT_WINDOW_MS, keyPrefix: `${prefix}:api-rate-limit:` },
+  corsOrigins: env.API_CORS_ORIGINS,
 });
 
 installShutdown(

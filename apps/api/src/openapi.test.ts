@@ -70,10 +70,27 @@ describe("OpenAPI document", () => {
     expect(body.required).toEqual(["level", "note"]);
     expect(body.properties?.note).toMatchObject({ type: "string", minLength: 1, maxLength: 1000 });
     expect(put?.security).toEqual([{ bearerAuth: [] }]);
-    expect(Object.keys(put?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404"]);
+    expect(Object.keys(put?.responses ?? {}).sort()).toEqual(["200", "400", "401", "403", "404", "429"]);
     const del = doc.paths["/v1/orgs/{orgId}/members/{userId}/engagement/override"]?.delete;
     expect((del?.requestBody as OpenAPIV3.RequestBodyObject | undefined)?.required).toBe(false);
     expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("documents the rate limit's 429 with retry-after on every /v1 operation, and not on /health or /metrics", () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const op of [item?.get, item?.put, item?.post, item?.delete]) {
+        if (!op) continue;
+        const tooMany = op.responses["429"] as OpenAPIV3.ResponseObject | undefined;
+        if (!path.startsWith("/v1/")) {
+          expect([path, tooMany]).toEqual([path, undefined]);
+          continue;
+        }
+        expect([path, Object.keys(tooMany?.headers ?? {})]).toEqual([path, expect.arrayContaining(["retry-after"])]);
+        expect(tooMany?.content?.["application/json"]?.schema).toEqual(
+          (op.responses["401"] as OpenAPIV3.ResponseObject).content?.["application/json"]?.schema,
+        );
+      }
+    }
   });
 
   it("the member view's documented response has no admin field", () => {

@@ -17,7 +17,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: "1.0.0",
         description:
           "Engagement levels of members, admin overrides with audit, the member's own view and classification runs. " +
-          "Authenticate with `Authorization: Bearer <JWT>` (HS256; claims sub, org, role admin|member|operator, exp).",
+          "Authenticate with `Authorization: Bearer <JWT>` (HS256; claims sub, org, role admin|member|operator, exp). " +
+          "Each token or API key may make API_RATE_LIMIT_MAX requests per API_RATE_LIMIT_WINDOW_MS (1,200 a minute by default), " +
+          "shared by every API process; past it, 429 with `retry-after` in seconds.",
       },
       components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
       tags: [
@@ -31,7 +33,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
     transformObject: (doc) =>
-      "openapiObject" in doc ? documentStreamedBodies(markOptionalBodies(doc.openapiObject as OpenAPIV3.Document)) : doc.swaggerObject,
+      "openapiObject" in doc
+        ? documentRateLimit(documentStreamedBodies(markOptionalBodies(doc.openapiObject as OpenAPIV3.Document)))
+        : doc.swaggerObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
 }
@@ -64,6 +68,32 @@ function documentStreamedBodies(doc: OpenAPIV3.Document): OpenAPIV3.Document {
         "text/csv": text("a header line with the kind's snake_case columns, then one row per line"),
       },
     };
+  }
+  return doc;
+}
+
+/**
+ * The rate limit (rate-limit.ts) answers every authenticated route with 429 past the limit; /health and /metrics,
+ * which it leaves out, document none. The body is the API's error shape, as in the route's own 401.
+ */
+function documentRateLimit(doc: OpenAPIV3.Document): OpenAPIV3.Document {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    if (!path.startsWith("/v1/")) continue;
+    for (const method of ["get", "put", "post", "delete"] as const) {
+      const op = item?.[method];
+      const unauthorized = op?.responses["401"] as OpenAPIV3.ResponseObject | undefined;
+      if (!op || !unauthorized?.content) continue;
+      op.responses["429"] = {
+        description: "Too many requests for this token or API key in the window: retry after `retry-after` seconds",
+        headers: {
+          "retry-after": { description: "seconds until the window resets", schema: { type: "integer" } },
+          "x-ratelimit-limit": { description: "requests allowed per window", schema: { type: "integer" } },
+          "x-ratelimit-remaining": { description: "requests left in the window", schema: { type: "integer" } },
+          "x-ratelimit-reset": { description: "seconds until the window resets", schema: { type: "integer" } },
+        },
+        content: unauthorized.content,
+      };
+    }
   }
   return doc;
 }

@@ -8,8 +8,9 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { createAccessHooks, registerAuthDecorator } from "./auth/auth.plugin.ts";
 import { boardPlugin } from "./board.ts";
 import type { ApiDeps } from "./deps.ts";
-import { installErrorHandling } from "./errors.ts";
+import { frameworkErrors, installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
+import { registerRateLimit } from "./rate-limit.ts";
 import { apiKeysRoutes } from "./routes/api-keys.routes.ts";
 import { engagementRoutes } from "./routes/engagement.routes.ts";
 import { erasureRoutes } from "./routes/erasure.routes.ts";
@@ -20,6 +21,7 @@ import { metricsRoutes } from "./routes/metrics.routes.ts";
 import { orgsRoutes } from "./routes/orgs.routes.ts";
 import { overrideRoutes } from "./routes/override.routes.ts";
 import { runsRoutes } from "./routes/runs.routes.ts";
+import { registerSecurityHeaders } from "./security-headers.ts";
 import { refuseUnstorableText } from "./storable-input.ts";
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
@@ -29,6 +31,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // Logged below instead, with the URL redacted: the board login carries a token in its query string.
     disableRequestLogging: true,
     bodyLimit: 64 * 1024,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -48,6 +51,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
 
+  // Before the routes: their hooks run after these (CORS answers a preflight before anything else, then the
+  // rate limit refuses a flood before authentication spends anything on it).
+  await registerSecurityHeaders(app, deps.corsOrigins);
+  await registerRateLimit(app, deps, deps.rateLimit);
   await registerOpenApi(app);
   const access = createAccessHooks(deps);
   await app.register(healthRoutes(deps));

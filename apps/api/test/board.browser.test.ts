@@ -68,11 +68,16 @@ describe("Bull Board in a browser", () => {
   );
 
   it(
-    "logs in with ?token=, drops the token from the address bar, and shows the three queues and the completed run",
+    "logs in with ?token=, drops the token from the address bar, and shows the three queues and the completed run, the security policy blocking nothing",
     async () => {
       const operator = await api.token({ sub: "ops-oncall", role: "operator" }, 600);
       const context = await (browser as Browser).newContext();
       const page = await context.newPage();
+      // The API's Content-Security-Policy (security-headers.ts) must not block anything the board needs.
+      const blocked: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error" && /Content Security Policy/i.test(msg.text())) blocked.push(msg.text());
+      });
       await page.goto(`${base}${BOARD_PATH}?token=${operator}`);
       expect(page.url()).toBe(`${base}${BOARD_PATH}`);
       const cookies = await context.cookies();
@@ -89,6 +94,7 @@ describe("Bull Board in a browser", () => {
       const dir = join(tmpdir(), "engagement-api-browser");
       mkdirSync(dir, { recursive: true });
       await page.screenshot({ path: join(dir, "bull-board-completed-run.png"), fullPage: true });
+      expect(blocked).toEqual([]);
       await context.close();
     },
     TIMEOUT,

@@ -8,6 +8,8 @@ import { closeQueues, createQueues, createRedis, type Queues } from "@engagement
 import { createLogger } from "@engagement/runtime";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
+import type { ApiDeps } from "../src/deps.ts";
+import { loadApiEnv } from "../src/env.ts";
 import { buildServer } from "../src/server.ts";
 
 export const TEST_JWT_SECRET = "test-secret-for-the-api-tests-0123456789";
@@ -23,13 +25,36 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(label: string): Promise<TestApi> {
+/** The defaults of a deployment (src/env.ts), with the test's own Redis prefix. */
+export function defaultRateLimit(prefix: string): ApiDeps["rateLimit"] {
+  const env = loadApiEnv({ API_JWT_SECRET: TEST_JWT_SECRET });
+  return { max: env.API_RATE_LIMIT_MAX, windowMs: env.API_RATE_LIMIT_WINDOW_MS, keyPrefix: `${prefix}:api-rate-limit:` };
+}
+
+export interface TestApiOptions {
+  /** Another limit than the default's; the key prefix defaults to the test's own. */
+  rateLimit?: Partial<ApiDeps["rateLimit"]>;
+  corsOrigins?: string[];
+  /** Share another test API's Redis prefix (queues and rate-limit counters), as API processes of one deployment do. */
+  prefix?: string;
+  logger?: ApiDeps["logger"];
+}
+
+export async function startTestApi(label: string, options: TestApiOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase(`api_${label}`);
   const redis = createRedis(TEST_REDIS_URL);
-  const prefix = `{test-api-${label}-${randomBytes(4).toString("hex")}}`;
+  const prefix = options.prefix ?? `{test-api-${label}-${randomBytes(4).toString("hex")}}`;
   const queues = createQueues(redis, prefix);
-  const logger = createLogger("api-test", process.env.TEST_LOG_LEVEL ?? "silent");
-  const app = await buildServer({ db: database.db, queues, redis, jwtSecret: TEST_JWT_SECRET, logger });
+  const logger = options.logger ?? createLogger("api-test", process.env.TEST_LOG_LEVEL ?? "silent");
+  const app = await buildServer({
+    db: database.db,
+    queues,
+    redis,
+    jwtSecret: TEST_JWT_SECRET,
+    logger,
+    rateLimit: { ...defaultRateLimit(prefix), ...options.rateLimit },
+    corsOrigins: options.corsOrigins ?? [],
+  });
   await app.ready();
   return {
     app,

@@ -94,6 +94,9 @@ function migrationAdapterFactory(databaseUrl: string, pool: pg.Pool): SqlMigrati
       const shadowUrl = withDatabase(databaseUrl, `prisma_shadow_${randomUUID().replace(/-/g, "")}`);
       await ensureDatabase(shadowUrl);
       const shadowPool = new pg.Pool(poolConfigFromUrl(shadowUrl));
+      // The shadow database is dropped WITH (FORCE) when the engine is done: a connection of this pool that the
+      // drop ends (57P01) is expected, not an error to crash on.
+      shadowPool.on("error", () => undefined);
       const adapter = wholeScripts(await new PrismaPg(shadowPool).connect(), shadowPool);
       const dispose = adapter.dispose.bind(adapter);
       const queryRaw = adapter.queryRaw.bind(adapter);

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
+import fc from "fast-check";
 import { createLogger } from "./logger.ts";
 import { CREDENTIAL_HEADERS, redactUrlCredentials } from "./redact.ts";
 
@@ -44,6 +45,53 @@ describe("credential redaction", () => {
   it("redacts the list cursor, which encodes a member's name", () => {
     const cursor = Buffer.from(JSON.stringify(["Ada Lovelace", "00000000-0000-4000-8000-000000000001"])).toString("base64url");
     expect(redactUrlCredentials(`/v1/orgs/x/engagement?limit=5&cursor=${cursor}`)).toBe("/v1/orgs/x/engagement?limit=5&cursor=[redacted]");
+  });
+
+  it("redacts a parameter after a ; separator, which some clients use instead of &", () => {
+    expect(redactUrlCredentials(`/a?limit=5;token=${SECRET}&level=new`)).toBe("/a?limit=5;token=[redacted]&level=new");
+  });
+
+  it("property: whatever surrounds it, spelled in any case, percent-encoded or repeated, a credential value never survives", () => {
+    const names = [
+      "token",
+      "access_token",
+      "api_key",
+      "apikey",
+      "key",
+      "secret",
+      "password",
+      "jwt",
+      "auth",
+      "session",
+      "signature",
+      "cursor",
+    ];
+    const spelled = fc.tuple(fc.constantFrom(...names), fc.boolean(), fc.boolean()).map(([name, upper, encoded]) => {
+      const cased = upper ? name.toUpperCase() : name;
+      return encoded ? cased.replace(/[_a]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : cased;
+    });
+    const other = fc
+      .stringMatching(/^[a-z0-9.\-~%]{0,12}$/)
+      .filter((n) => !/tok|key|sec|pass|auth|jwt|sess|sig|cred|bear|code|pwd|cursor/i.test(n));
+    const param = fc.oneof(
+      fc.tuple(spelled, fc.constant(true)),
+      fc.tuple(
+        other.map((n) => `${n}=${n}`),
+        fc.constant(false),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(param, { minLength: 1, maxLength: 6 }), fc.constantFrom("&", ";"), fc.boolean(), (params, sep, fragment) => {
+        const secret = `S3cr3t${Math.random().toString(36).slice(2)}`;
+        const query = params.map(([p, credential]) => (credential ? `${p}=${secret}` : p)).join(sep);
+        const url = `/v1/orgs/x/engagement?${query}${fragment ? `#${secret}` : ""}`;
+        const redacted = redactUrlCredentials(url);
+        expect(redacted).not.toContain(secret);
+        // Nothing else is touched: each non-credential parameter is still there as sent.
+        for (const [p, credential] of params) if (!credential) expect(redacted).toContain(p);
+      }),
+      { numRuns: 500, seed: 20_261_202 },
+    );
   });
 
   it("leaves URLs without credentials alone", () => {

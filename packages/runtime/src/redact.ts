@@ -34,14 +34,16 @@ export function redactUrlCredentials(url: string): string {
   if (queryAt === -1) return url;
   const hashAt = url.indexOf("#", queryAt);
   const query = url.slice(queryAt + 1, hashAt === -1 ? undefined : hashAt);
+  // `;` separates parameters too for some clients and servers: `?a=1;token=...` must not log the token as part of a.
   const redacted = query
-    .split("&")
-    .map((part) => {
+    .split(/([&;])/)
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
       const eq = part.indexOf("=");
       const name = eq === -1 ? part : part.slice(0, eq);
       return isRedactedParam(decodeName(name)) ? `${name}=[redacted]` : part;
     })
-    .join("&");
+    .join("");
   // A fragment never reaches a server; dropping it costs nothing and cannot leak.
   return `${url.slice(0, queryAt)}?${redacted}`;
 }

@@ -3,7 +3,7 @@
 // the person may be imported again. The work is the use case's (database, then queued copies); this layer
 // validates, authorises and maps refusals to status codes. Answers and logs carry ids and counts, never the
 // person's name or email (request bodies are never logged: see server.ts).
-import { Id } from "@engagement/auth";
+import { type Claims, Id, isUuid } from "@engagement/auth";
 import { type ErasureInfo, ErasureRefusedError, findUserIdByEmail, liftErasure, listErasures } from "@engagement/db";
 import { erasePersonAndCopies } from "@engagement/use-cases";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -58,6 +58,13 @@ const OperatorErasureBody = z
   ])
   .describe("exactly one of userId or email");
 
+/**
+ * Who to record as having acted: the token's user id. An operator's `sub` may be a name rather than a user id
+ * ("ops-oncall"); the actor columns are user ids, so such an operator is recorded as null, like the CLI, and
+ * named in the log line instead (it once reached the uuid column and answered 500).
+ */
+const actorOf = (claims: Claims): string | null => (isUuid(claims.sub) ? claims.sub : null);
+
 /** A refusal is the caller's to fix (404 unknown, 409 the state forbids it); anything else is ours. */
 function refusalToError(err: unknown): unknown {
   if (!(err instanceof ErasureRefusedError)) return err;
@@ -66,7 +73,7 @@ function refusalToError(err: unknown): unknown {
 }
 
 export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPluginAsyncZod {
-  const erase = async (input: { userId: string; orgId: string | null; actorId: string }) => {
+  const erase = async (input: { userId: string; orgId: string | null; actorId: string | null }) => {
     try {
       return await erasePersonAndCopies(deps, input);
     } catch (err) {
@@ -121,9 +128,9 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
       async (req) => {
         const userId = "userId" in req.body ? req.body.userId : await findUserIdByEmail(deps.db, req.body.email);
         if (!userId) throw notFound("no person with this email");
-        const actorId = claimsOf(req).sub;
+        const actorId = actorOf(claimsOf(req));
         const result = await erase({ userId, orgId: null, actorId });
-        req.log.info({ erasureId: result.erasureId, actorId, counts: result.counts }, "person erased everywhere");
+        req.log.info({ erasureId: result.erasureId, actorId, sub: claimsOf(req).sub, counts: result.counts }, "person erased everywhere");
         const { erasureId, orgId, counts, orgsLeftWithoutAdmin } = result;
         return { erasureId, orgId, counts, orgsLeftWithoutAdmin };
       },
@@ -157,10 +164,11 @@ export function erasureRoutes(deps: ApiDeps, access: AccessHooks): FastifyPlugin
         },
       },
       async (req) => {
-        const actorId = claimsOf(req).sub;
+        const actorId = actorOf(claimsOf(req));
         const result = await liftErasure(deps.db, { erasureId: req.params.erasureId, actorId });
         if (result.status === "not_found") throw notFound("unknown erasure");
-        if (result.status === "lifted") req.log.info({ erasureId: req.params.erasureId, actorId }, "erasure lifted");
+        if (result.status === "lifted")
+          req.log.info({ erasureId: req.params.erasureId, actorId, sub: claimsOf(req).sub }, "erasure lifted");
         return toView(result.erasure);
       },
     );

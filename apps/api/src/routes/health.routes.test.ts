@@ -2,7 +2,7 @@ import { buildMember, buildMemberEngagement, buildOrg, buildRun } from "@engagem
 import { createRedis } from "@engagement/queue";
 import { createLogger } from "@engagement/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../../test/harness.ts";
+import { defaultRateLimit, startTestApi, TEST_JWT_SECRET, type TestApi } from "../../test/harness.ts";
 import { buildServer } from "../server.ts";
 
 describe("health and metrics", () => {
@@ -28,6 +28,8 @@ describe("health and metrics", () => {
       redis: deadRedis,
       jwtSecret: TEST_JWT_SECRET,
       logger: createLogger("t", "silent"),
+      rateLimit: defaultRateLimit(api.prefix),
+      corsOrigins: [],
     });
     try {
       const res = await app.inject({ url: "/health" });

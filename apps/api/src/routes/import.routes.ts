@@ -70,6 +70,8 @@ export const STREAM_LIMITS = {
   concurrent: 2,
 };
 
+const tooLarge = (message: string) => new ApiError(413, "payload_too_large", message, [{ field: "body", message }]);
+
 /**
  * The body as a stream that counts as it is read: past the size or line limit, or silent too long, it fails with a
  * 4xx the import reports, so a streamed body is bounded however the sender behaves. Nothing is read until the
@@ -94,8 +96,7 @@ function bounded(body: Readable, limits: typeof STREAM_LIMITS): Readable {
       if (next.done) return;
       const chunk = next.value;
       bytes += chunk.length;
-      if (bytes > limits.maxBytes)
-        throw new ApiError(413, "payload_too_large", `the body is larger than ${limits.maxBytes / 1024 / 1024} MB`);
+      if (bytes > limits.maxBytes) throw tooLarge(`the body is larger than ${limits.maxBytes / 1024 / 1024} MB`);
       // The longest line so far: the run carried over from the last chunk, then each line of this one.
       let longest = 0;
       let start = 0;
@@ -106,7 +107,7 @@ function bounded(body: Readable, limits: typeof STREAM_LIMITS): Readable {
       }
       sinceNewline += chunk.length - start;
       if (Math.max(longest, sinceNewline) > limits.maxLineBytes) {
-        throw new ApiError(413, "payload_too_large", `a line is longer than ${limits.maxLineBytes / 1024 / 1024} MB`);
+        throw tooLarge(`a line is longer than ${limits.maxLineBytes / 1024 / 1024} MB`);
       }
       yield chunk;
     }
@@ -205,7 +206,8 @@ export function importRoutes(deps: ApiDeps, access: AccessHooks, limits = STREAM
         async (req, reply) => {
           const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
           if (type !== STREAM_TYPES.ndjson && type !== STREAM_TYPES.csv) {
-            throw new ApiError(415, "unsupported_media_type", `send ${STREAM_TYPES.ndjson} or ${STREAM_TYPES.csv} to this route`);
+            const message = `send ${STREAM_TYPES.ndjson} or ${STREAM_TYPES.csv} to this route`;
+            throw new ApiError(415, "unsupported_media_type", message, [{ field: "headers.content-type", message }]);
           }
           // Each streamed import holds two database connections while it runs: past the cap, come back later
           // rather than wait for (or starve) the pool every other request needs.
