@@ -10,6 +10,7 @@
 // limited). /health and /metrics are left out: orchestrators and scrapers poll them, and they carry no data.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { failFastDuplicate, type RedisConnection } from "@engagement/queue";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
@@ -35,8 +36,8 @@ export function rateLimitKey(req: FastifyRequest): string {
  * Redis returns. This one refuses commands at once while disconnected and the limiter then lets the request
  * through (skipOnError): an outage of Redis costs the limit for its duration, not the API.
  */
-async function limiterConnection(redis: Redis, logger: ApiDeps["logger"]): Promise<Redis> {
-  const connection = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, lazyConnect: false });
+async function limiterConnection(redis: RedisConnection, logger: ApiDeps["logger"]): Promise<RedisConnection> {
+  const connection = failFastDuplicate(redis);
   let down = false;
   connection.on("error", (err) => {
     // ioredis repeats the error on every reconnection attempt; one warning per outage is enough.
@@ -68,7 +69,8 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<ApiDeps
     global: false,
     max: options.max,
     timeWindow: options.windowMs,
-    redis: connection,
+    // The plugin is typed for one server; a Cluster client has the same commands (defineCommand, evalsha).
+    redis: connection as Redis,
     nameSpace: options.keyPrefix,
     skipOnError: true,
     keyGenerator: rateLimitKey,
@@ -98,7 +100,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<ApiDeps
  * address it came from, and past the limit that address gets 429 whatever it sends until the window ends.
  * Failing open like the other: without Redis nothing is counted.
  */
-function refusedCredentials(connection: Redis, options: RateLimitOptions) {
+function refusedCredentials(connection: RedisConnection, options: RateLimitOptions) {
   const key = (req: FastifyRequest) => `${options.keyPrefix}refused:${req.ip}`;
   return {
     async check(req: FastifyRequest, reply: FastifyReply) {

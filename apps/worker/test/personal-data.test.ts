@@ -204,7 +204,12 @@ describe("a night in both LLM modes leaves no name or email outside PostgreSQL",
     // The people are where they belong, under the needles searched for: the scans below look for real values.
     const [given, , , email] = night.needles;
     const inDb = await findTextInDatabase(night.p.t.db, [given as string, email as string, night.needles.at(-1) as string]);
-    expect(inDb.map((h) => `${h.table}.${h.column}`).sort()).toEqual(["memberships.display_name", "memberships.list_name", "users.email", "users.name"]);
+    expect(inDb.map((h) => `${h.table}.${h.column}`).sort()).toEqual([
+      "memberships.display_name",
+      "memberships.list_name",
+      "users.email",
+      "users.name",
+    ]);
   });
   it("Redis holds none of them: every key of the prefix, read whole, during and after the night", () => {
     const seen = [...night.keys].map(([key, type]): RedisKeySeen => ({ key, type }));

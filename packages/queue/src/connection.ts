@@ -35,6 +35,22 @@ export function connectRedis(url: string): RedisConnection {
   return createRedisCluster(nodes, { ...(username ? { username } : {}), ...(password ? { password } : {}) });
 }
 
+/**
+ * A second connection to the same server or cluster that fails a command at once while Redis is away instead of
+ * queueing it (no offline queue, no retries, a 1 s command timeout): for work that must not wait on Redis, such
+ * as the API's rate limit, which is skipped rather than holding every request during an outage.
+ */
+export function failFastDuplicate(connection: RedisConnection): RedisConnection {
+  const failFast: RedisOptions = { maxRetriesPerRequest: 0, commandTimeout: 1000 };
+  if (connection instanceof Cluster) {
+    return connection.duplicate(undefined, {
+      enableOfflineQueue: false,
+      redisOptions: { ...connection.options.redisOptions, ...failFast },
+    });
+  }
+  return connection.duplicate({ ...failFast, enableOfflineQueue: false, lazyConnect: false });
+}
+
 /** The seed nodes and credentials of a `redis+cluster://` URL (URL cannot parse several hosts itself). */
 export function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; username?: string; password?: string } {
   const rest = url.slice(`${CLUSTER_SCHEME}//`.length).replace(/\/.*$/, "");
