@@ -14,7 +14,7 @@ import {
   seedNight,
 } from "../night-invariants.ts";
 import { blockedStatements, holdLocks, terminate, waitForBlocked } from "./db-locks.ts";
-import { enqueueNight, Processes, reportFigures, until } from "./processes.ts";
+import { enqueueNight, HOOK_MS, Processes, progress, reportFigures, until } from "./processes.ts";
 
 const WORKER = {
   LLM_MODE: "batch",
@@ -34,11 +34,12 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
-    p = await createPipeline("sigkill_batch", { fake: { batchProcessingMs: 4_000 } });
+    p = await createPipeline("sigkill_batch", { fake: { batchProcessingMs: 6_000 } });
     night = await seedNight(p, 3, 60);
     baseline = await captureNightBaseline(p.t.db);
     const db = p.t.db;
     const started = Date.now();
+    const step = (name: string) => progress("1-batch", started, name);
 
     // 1. Pending at the provider: every request of the night recorded in a batch, none of the batch's items ended.
     const first = procs.worker(p, WORKER);
@@ -55,12 +56,14 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
       providerBatchJobsDelayed: await p.queues.providerBatch.getDelayedCount(),
       ended: Object.values(p.fake.stats().batches.byOutcome).reduce((a, b) => a + b, 0),
     };
+    step("pending at the provider: kill");
     await first.stop("SIGKILL");
 
     // 2. During collection: the snapshots' table is locked, so the poll job stops at its first write of results.
     const collectLock = await holdLocks(db, "LOCK TABLE engagement_snapshots IN EXCLUSIVE MODE");
     const second = procs.worker(p, WORKER);
     const writing = await waitForBlocked(db, "INSERT INTO engagement_snapshots", 1);
+    step("collecting: kill");
     seen.collecting = {
       pollActive: await p.queues.batchPoll.getActiveCount(),
       ended: await db.providerBatch.count({ where: { status: "ended", collectedAt: null } }),
@@ -71,12 +74,13 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
 
     const restartedAt = Date.now();
     const last = procs.worker(p, WORKER);
+    step("restarted");
     await waitForRuns(p, runIds, 40_000);
     timings.afterLastRestartMs = Date.now() - restartedAt;
     timings.nightMs = Date.now() - started;
     seen.last = { exit: await last.stop("SIGTERM") };
     reportFigures({ scenario: "1-batch", seen, timings, batches: p.fake.stats().batches });
-  }, 58_000);
+  }, HOOK_MS);
   afterAll(async () => {
     await procs.killAll();
     await p?.close();

@@ -15,7 +15,7 @@ import {
   seedNight,
 } from "../night-invariants.ts";
 import { holdLocks, waitForBlocked } from "./db-locks.ts";
-import { enqueueNight, FAST_LOCKS, Processes, reportFigures } from "./processes.ts";
+import { enqueueNight, FAST_LOCKS, HOOK_MS, Processes, reportFigures } from "./processes.ts";
 
 describe("scenario 1: a worker process frozen past its job locks in prepare, then resumed", () => {
   const procs = new Processes();
@@ -50,7 +50,7 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
     logs = worker.logs;
     exit = await worker.stop("SIGTERM");
     reportFigures({ scenario: "1-frozen", blocked: blocked.length, nightMs: Date.now() - started });
-  }, 58_000);
+  }, HOOK_MS);
   afterAll(async () => {
     await procs.killAll();
     await p?.close();
