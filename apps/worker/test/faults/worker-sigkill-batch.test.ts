@@ -3,6 +3,7 @@
 // request recorded in a batch, none of its items ended), and while the ended batch is being collected (the poll
 // job blocked writing its results) — with a new worker process started after each kill. The night must end as a
 // clean one, every judged member answered by the batch: nothing sent twice, nothing pushed to the real-time path.
+import type { AppProcess } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, waitForRuns } from "../harness.ts";
 import {
@@ -32,6 +33,8 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
   let runIds: string[];
   const seen: Record<string, Record<string, unknown>> = {};
   const timings: Record<string, number> = {};
+  /** The worker that finishes the night: stopped only once the night's invariants hold (its jobs included). */
+  let last: AppProcess;
 
   beforeAll(async () => {
     p = await createPipeline("sigkill_batch", { fake: { batchProcessingMs: 6_000 } });
@@ -74,12 +77,11 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     await collectLock.release();
 
     const restartedAt = Date.now();
-    const last = procs.worker(p, WORKER);
+    last = procs.worker(p, WORKER);
     step("restarted");
     await waitForRuns(p, runIds, 40_000);
     timings.afterLastRestartMs = Date.now() - restartedAt;
     timings.nightMs = Date.now() - started;
-    seen.last = { exit: await last.stop("SIGTERM") };
     reportFigures({ scenario: "1-batch", seen, timings, batches: p.fake.stats().batches });
   }, HOOK_MS);
   afterAll(async () => {
@@ -99,7 +101,7 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     const runs = await expectNightInvariants(nightOf(p), baseline, night.orgIds);
     expect(runs.map((r) => r.membersTotal)).toEqual([night.members, night.members, night.members]);
     expect(runs.flatMap((r) => Object.keys(r.countsBySource as object))).not.toContain("fallback");
-    expect(seen.last).toEqual({ exit: 0 });
+    expect(await last.stop("SIGTERM")).toBe(0);
   });
 
   it("sends every request once and answers every judged member through the batch", async () => {

@@ -4,6 +4,7 @@
 // during classify (LLM calls in flight), and during finalize (one run blocked counting itself, another after its
 // count committed, blocked dropping its staged signals) — and a new worker process is started after each kill.
 // The night must end as a clean one: every invariant of night-invariants.ts holds.
+import type { AppProcess } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, waitForRuns } from "../harness.ts";
 import {
@@ -27,6 +28,8 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
   let runIds: string[];
   const seen: Record<string, unknown> = {};
   const timings: Record<string, number> = {};
+  /** The worker that finishes the night: stopped only once the night's invariants hold (its jobs included). */
+  let last: AppProcess;
 
   beforeAll(async () => {
     p = await createPipeline("sigkill", { fake: { latencyMs: 300 } });
@@ -98,12 +101,11 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
     expect(await blockedStatements(db, "run_member_signals")).toEqual([]);
 
     const restartedAt = Date.now();
-    const last = procs.worker(p, WORKER);
+    last = procs.worker(p, WORKER);
     step("restarted");
     await waitForRuns(p, runIds, 40_000);
     timings.afterLastRestartMs = Date.now() - restartedAt;
     timings.nightMs = Date.now() - started;
-    seen.lastWorkerExit = await last.stop("SIGTERM");
     reportFigures({ scenario: "1-realtime", seen, timings, answered: p.fake.stats().answered });
   }, HOOK_MS);
   afterAll(async () => {
@@ -128,6 +130,7 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
     expect(runs.map((r) => r.membersTotal)).toEqual([night.members, night.members, night.members]);
     // Nobody fell back to the rules because of the kills.
     expect(runs.flatMap((r) => Object.keys(r.countsBySource as object))).not.toContain("fallback");
+    seen.lastWorkerExit = await last.stop("SIGTERM");
   });
 
   it("pays again only for the calls in flight when the worker died, and the last worker exits 0", async () => {
