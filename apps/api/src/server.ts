@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { createAccessHooks, registerAuthDecorator } from "./auth/auth.plugin.ts";
 import { boardPlugin } from "./board.ts";
 import type { ApiDeps } from "./deps.ts";
+import { closeConnectionsWhenDraining } from "./drain.ts";
 import { frameworkErrors, installErrorHandling } from "./errors.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { registerRateLimit } from "./rate-limit.ts";
@@ -38,6 +39,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   refuseUnstorableText(app);
   registerAuthDecorator(app);
+  closeConnectionsWhenDraining(app);
   app.addHook("onResponse", async (req, reply) => {
     req.log.info(
       {

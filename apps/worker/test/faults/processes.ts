@@ -15,6 +15,13 @@ export const FAST_LOCKS = { JOB_LOCK_MS: "3000", STALLED_INTERVAL_MS: "1000" };
  */
 export const STARTUP_MS = 45_000;
 
+/**
+ * Jest time limits of a scenario's set-up and of one of its tests: well above what they take on an idle machine
+ * (15-35 s for a whole file), so that a machine loaded by other runs slows them down without failing them.
+ */
+export const HOOK_MS = 110_000;
+export const TEST_MS = 60_000;
+
 export class Processes {
   readonly started: AppProcess[] = [];
 
@@ -72,4 +79,9 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
  */
 export function reportFigures(figures: Record<string, unknown>): void {
   if (process.env.FAULT_FIGURES === "1") process.stderr.write(`fault figures: ${JSON.stringify(figures)}\n`);
+}
+
+/** Marks the scenario's progress (with FAULT_FIGURES=1), so a scenario that runs out of time shows where it was. */
+export function progress(scenario: string, started: number, step: string): void {
+  if (process.env.FAULT_FIGURES === "1") process.stderr.write(`fault progress: ${scenario} +${Date.now() - started} ms ${step}\n`);
 }

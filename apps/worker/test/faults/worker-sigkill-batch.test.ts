@@ -3,6 +3,7 @@
 // request recorded in a batch, none of its items ended), and while the ended batch is being collected (the poll
 // job blocked writing its results) — with a new worker process started after each kill. The night must end as a
 // clean one, every judged member answered by the batch: nothing sent twice, nothing pushed to the real-time path.
+import type { AppProcess } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, waitForRuns } from "../harness.ts";
 import {
@@ -14,7 +15,7 @@ import {
   seedNight,
 } from "../night-invariants.ts";
 import { blockedStatements, holdLocks, terminate, waitForBlocked } from "./db-locks.ts";
-import { enqueueNight, Processes, reportFigures, until } from "./processes.ts";
+import { enqueueNight, HOOK_MS, Processes, progress, reportFigures, until } from "./processes.ts";
 
 const WORKER = {
   LLM_MODE: "batch",
@@ -32,13 +33,16 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
   let runIds: string[];
   const seen: Record<string, Record<string, unknown>> = {};
   const timings: Record<string, number> = {};
+  /** The worker that finishes the night: stopped only once the night's invariants hold (its jobs included). */
+  let last: AppProcess;
 
   beforeAll(async () => {
-    p = await createPipeline("sigkill_batch", { fake: { batchProcessingMs: 4_000 } });
+    p = await createPipeline("sigkill_batch", { fake: { batchProcessingMs: 6_000 } });
     night = await seedNight(p, 3, 60);
     baseline = await captureNightBaseline(p.t.db);
     const db = p.t.db;
     const started = Date.now();
+    const step = (name: string) => progress("1-batch", started, name);
 
     // 1. Pending at the provider: every request of the night recorded in a batch, none of the batch's items ended.
     const first = procs.worker(p, WORKER);
@@ -52,15 +56,18 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     });
     seen.pending = {
       batches: await db.providerBatch.count({ where: { collectedAt: null } }),
-      providerBatchJobsDelayed: await p.queues.providerBatch.getDelayedCount(),
+      // The runs' provider-batch jobs between two polls: delayed, or due and about to poll.
+      providerBatchJobsWaiting: await p.queues.providerBatch.getJobCountByTypes("delayed", "waiting", "active"),
       ended: Object.values(p.fake.stats().batches.byOutcome).reduce((a, b) => a + b, 0),
     };
+    step("pending at the provider: kill");
     await first.stop("SIGKILL");
 
     // 2. During collection: the snapshots' table is locked, so the poll job stops at its first write of results.
     const collectLock = await holdLocks(db, "LOCK TABLE engagement_snapshots IN EXCLUSIVE MODE");
     const second = procs.worker(p, WORKER);
     const writing = await waitForBlocked(db, "INSERT INTO engagement_snapshots", 1);
+    step("collecting: kill");
     seen.collecting = {
       pollActive: await p.queues.batchPoll.getActiveCount(),
       ended: await db.providerBatch.count({ where: { status: "ended", collectedAt: null } }),
@@ -70,13 +77,13 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     await collectLock.release();
 
     const restartedAt = Date.now();
-    const last = procs.worker(p, WORKER);
+    last = procs.worker(p, WORKER);
+    step("restarted");
     await waitForRuns(p, runIds, 40_000);
     timings.afterLastRestartMs = Date.now() - restartedAt;
     timings.nightMs = Date.now() - started;
-    seen.last = { exit: await last.stop("SIGTERM") };
     reportFigures({ scenario: "1-batch", seen, timings, batches: p.fake.stats().batches });
-  }, 58_000);
+  }, HOOK_MS);
   afterAll(async () => {
     await procs.killAll();
     await p?.close();
@@ -85,7 +92,7 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
   it("each kill landed where intended", () => {
     expect(seen.pending).toMatchObject({ ended: 0 });
     expect(seen.pending!.batches).toBeGreaterThan(0);
-    expect(seen.pending!.providerBatchJobsDelayed).toBeGreaterThanOrEqual(2);
+    expect(seen.pending!.providerBatchJobsWaiting).toBeGreaterThanOrEqual(2);
     expect(seen.collecting).toMatchObject({ pollActive: 1 });
     expect(seen.collecting!.ended).toBeGreaterThan(0);
   });
@@ -94,7 +101,7 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     const runs = await expectNightInvariants(nightOf(p), baseline, night.orgIds);
     expect(runs.map((r) => r.membersTotal)).toEqual([night.members, night.members, night.members]);
     expect(runs.flatMap((r) => Object.keys(r.countsBySource as object))).not.toContain("fallback");
-    expect(seen.last).toEqual({ exit: 0 });
+    expect(await last.stop("SIGTERM")).toBe(0);
   });
 
   it("sends every request once and answers every judged member through the batch", async () => {

@@ -4,6 +4,7 @@
 // during classify (LLM calls in flight), and during finalize (one run blocked counting itself, another after its
 // count committed, blocked dropping its staged signals) — and a new worker process is started after each kill.
 // The night must end as a clean one: every invariant of night-invariants.ts holds.
+import type { AppProcess } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, waitForRuns } from "../harness.ts";
 import {
@@ -15,7 +16,7 @@ import {
   seedNight,
 } from "../night-invariants.ts";
 import { blockedStatements, holdLocks, terminate, waitForBlocked } from "./db-locks.ts";
-import { enqueueNight, Processes, reportFigures, until } from "./processes.ts";
+import { enqueueNight, HOOK_MS, Processes, progress, reportFigures, until } from "./processes.ts";
 
 const WORKER = { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" };
 
@@ -27,12 +28,15 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
   let runIds: string[];
   const seen: Record<string, unknown> = {};
   const timings: Record<string, number> = {};
+  /** The worker that finishes the night: stopped only once the night's invariants hold (its jobs included). */
+  let last: AppProcess;
 
   beforeAll(async () => {
     p = await createPipeline("sigkill", { fake: { latencyMs: 300 } });
     night = await seedNight(p, 3, 80);
     baseline = await captureNightBaseline(p.t.db);
     const started = Date.now();
+    const step = (name: string) => progress("1-realtime", started, name);
     const db = p.t.db;
 
     // 1. During prepare: the staged signals' table is locked, so each org job stops at that insert, after its
@@ -47,6 +51,7 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
       snapshots: await db.engagementSnapshot.count({ where: { runId: { in: runIds } } }),
       classifyJobs: await p.queues.classify.count(),
     };
+    step("in prepare: kill");
     await first.stop("SIGKILL");
     // The paused organisation (facts decide all its members) may be blocked dropping its staged signals too.
     await terminate(db, await blockedStatements(db, "run_member_signals"));
@@ -63,6 +68,7 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
       classifyActive: await p.queues.classify.getActiveCount(),
       llmSnapshots: await db.engagementSnapshot.count({ where: { runId: { in: runIds }, source: "llm" } }),
     };
+    step("in classify: kill");
     await second.stop("SIGKILL");
 
     // 3. During finalize: one run's count is held (its row locked against the UPDATE), the others get as far as
@@ -87,6 +93,7 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
       dropping: dropping.length,
       statuses: (await db.engagementRun.findMany({ where: { id: { in: runIds } }, select: { status: true } })).map((r) => r.status).sort(),
     };
+    step("in finalize: kill");
     await third.stop("SIGKILL");
     // Read again after the kill: another run may have reached the drop meanwhile.
     await terminate(db, [...counting, ...(await blockedStatements(db, "run_member_signals"))]);
@@ -94,13 +101,13 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
     expect(await blockedStatements(db, "run_member_signals")).toEqual([]);
 
     const restartedAt = Date.now();
-    const last = procs.worker(p, WORKER);
+    last = procs.worker(p, WORKER);
+    step("restarted");
     await waitForRuns(p, runIds, 40_000);
     timings.afterLastRestartMs = Date.now() - restartedAt;
     timings.nightMs = Date.now() - started;
-    seen.lastWorkerExit = await last.stop("SIGTERM");
     reportFigures({ scenario: "1-realtime", seen, timings, answered: p.fake.stats().answered });
-  }, 58_000);
+  }, HOOK_MS);
   afterAll(async () => {
     await procs.killAll();
     await p?.close();
@@ -123,6 +130,7 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
     expect(runs.map((r) => r.membersTotal)).toEqual([night.members, night.members, night.members]);
     // Nobody fell back to the rules because of the kills.
     expect(runs.flatMap((r) => Object.keys(r.countsBySource as object))).not.toContain("fallback");
+    seen.lastWorkerExit = await last.stop("SIGTERM");
   });
 
   it("pays again only for the calls in flight when the worker died, and the last worker exits 0", async () => {

@@ -4,6 +4,7 @@
 // prepare on jobs it no longer holds; BullMQ's stalled check hands the jobs out again, now at their finalize step
 // while their classify children still run. Finalizing then gave every judged member the rules; the night must
 // instead end as a clean one, with every judged member judged by the LLM.
+import type { AppProcess } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createPipeline, type Pipeline, waitForRuns } from "../harness.ts";
 import {
@@ -15,7 +16,7 @@ import {
   seedNight,
 } from "../night-invariants.ts";
 import { holdLocks, waitForBlocked } from "./db-locks.ts";
-import { enqueueNight, FAST_LOCKS, Processes, reportFigures } from "./processes.ts";
+import { enqueueNight, FAST_LOCKS, HOOK_MS, Processes, reportFigures } from "./processes.ts";
 
 describe("scenario 1: a worker process frozen past its job locks in prepare, then resumed", () => {
   const procs = new Processes();
@@ -24,7 +25,8 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
   let baseline: NightBaseline;
   let runIds: string[];
   let locksAfterFreeze: number[] = [];
-  let exit: number | null = null;
+  /** Stopped only once the night's invariants hold (its jobs included). */
+  let worker: AppProcess;
   let logs: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
@@ -35,7 +37,7 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
     const started = Date.now();
 
     const prepareLock = await holdLocks(db, "LOCK TABLE run_member_signals IN EXCLUSIVE MODE");
-    const worker = procs.worker(p, { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" });
+    worker = procs.worker(p, { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" });
     runIds = (await enqueueNight(p, night.orgIds)).map((r) => r.runId);
     const blocked = await waitForBlocked(db, "INSERT INTO run_member_signals", 2);
     const jobIds = (await p.queues.orgRun.getActive()).map((j) => j.id as string);
@@ -48,9 +50,8 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
 
     await waitForRuns(p, runIds, 40_000);
     logs = worker.logs;
-    exit = await worker.stop("SIGTERM");
     reportFigures({ scenario: "1-frozen", blocked: blocked.length, nightMs: Date.now() - started });
-  }, 58_000);
+  }, HOOK_MS);
   afterAll(async () => {
     await procs.killAll();
     await p?.close();
@@ -67,6 +68,6 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
     const runs = await expectNightInvariants(nightOf(p), baseline, night.orgIds);
     expect(runs.flatMap((r) => Object.keys(r.countsBySource as object))).not.toContain("fallback");
     expect(runs.reduce((n, r) => n + r.llmCalls, 0)).toBeGreaterThan(0);
-    expect(exit).toBe(0);
+    expect(await worker.stop("SIGTERM")).toBe(0);
   });
 });
