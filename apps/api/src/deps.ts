@@ -25,4 +25,6 @@ export interface ApiDeps {
   rateLimit: RateLimitOptions;
   /** Origins a browser may call the API from; empty: CORS closed. */
   corsOrigins: readonly string[];
+  /** API_TRUST_PROXY_HOPS; 0 or absent: the socket's address is the client's. */
+  trustProxyHops?: number;
 }

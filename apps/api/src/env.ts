@@ -20,6 +20,12 @@ export const apiEnvShape = {
    */
   API_RATE_LIMIT_MAX: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(1200),
   API_RATE_LIMIT_WINDOW_MS: envTypes.positiveInt.default(60_000),
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is believed (Fastify's trustProxy as a hop count); 0: none,
+   * the client address is the socket's. Behind a proxy with 0, every client shares the proxy's address, which
+   * the limits by address (requests without a credential, refused credentials) then count together.
+   */
+  API_TRUST_PROXY_HOPS: z.coerce.number({ error: "must be a whole number" }).int().min(0).max(10).default(0),
   /** Origins a browser may call the API from, comma-separated; unset: none (CORS closed). */
   API_CORS_ORIGINS: z
     .string()

@@ -26,6 +26,7 @@ const app = await buildServer({
   // Beside the queues' keys, in their hash-tag slot: every API process of this deployment shares the counters.
   rateLimit: { max: env.API_RATE_LIMIT_MAX, windowMs: env.API_RATE_LIMIT_WINDOW_MS, keyPrefix: `${prefix}:api-rate-limit:` },
   corsOrigins: env.API_CORS_ORIGINS,
+  trustProxyHops: env.API_TRUST_PROXY_HOPS,
 });
 
 installShutdown(

@@ -104,9 +104,39 @@ describe("rate limit shared by API processes", () => {
       message: expect.stringMatching(/^too many refused credentials from this address: at most 5 per 3 s; retry in \d s$/),
     });
     expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
-    // The address is refused whatever it sends until the window ends; another address is not.
-    expect((await from(api.app, a.adminToken, "10.0.0.9")).statusCode).toBe(429);
-    expect((await from(api.app, a.adminToken, "10.0.0.10")).statusCode).toBe(200);
+    // Its refusals stay 429 until the window ends; a valid token from the same address (behind a proxy, every
+    // client's) is served as usual, so nobody's made-up tokens lock out the others.
+    expect((await from(api.app, "made.up.once.more", "10.0.0.9")).statusCode).toBe(429);
+    expect((await from(api.app, a.adminToken, "10.0.0.9")).statusCode).toBe(200);
+    expect((await from(api.app, "made.up.elsewhere", "10.0.0.10")).statusCode).toBe(401);
+  });
+
+  it("behind a proxy (API_TRUST_PROXY_HOPS=1) counts each client by its forwarded address, not the proxy's", async () => {
+    const proxied = await buildServer({
+      db: api.db,
+      queues: api.queues,
+      redis: api.redis,
+      jwtSecret: TEST_JWT_SECRET,
+      logger: createLogger("api-test-proxied", "silent"),
+      rateLimit: { max: MAX, windowMs: WINDOW_MS, keyPrefix: keyPrefix() },
+      corsOrigins: [],
+      trustProxyHops: 1,
+    });
+    try {
+      const viaProxy = (client: string, token: string) =>
+        proxied.inject({
+          url: `/v1/orgs/${a.org.id}/engagement/summary`,
+          headers: { ...bearer(token), "x-forwarded-for": client },
+          remoteAddress: "10.9.9.9",
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i <= MAX; i++) statuses.push((await viaProxy("203.0.113.7", `made.up.proxied.${i}`)).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+      // Another client behind the same proxy has a count of its own.
+      expect((await viaProxy("203.0.113.8", "made.up.other")).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it("never limits /health and /metrics", async () => {

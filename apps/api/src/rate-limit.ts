@@ -7,7 +7,7 @@
 // costs a token verification or an API-key lookup. The key is a hash of the credential as sent (the bearer token
 // or key, the board's cookie or login token), never the credential itself; a request without one is counted by
 // client address, and so are refused credentials (a new made-up token each time would otherwise never be
-// limited). /health and /metrics are left out: orchestrators and scrapers poll them, and they carry no data.
+// limited): past the limit an address's 401s become 429s, its valid credentials are still served. /health and /metrics are left out: orchestrators and scrapers poll them, and they carry no data.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { failFastDuplicate, type RedisConnection } from "@engagement/queue";
@@ -17,7 +17,7 @@ import type { Redis } from "ioredis";
 import { bearerToken } from "./auth/auth.plugin.ts";
 import { BOARD_PATH, boardToken } from "./board.ts";
 import type { ApiDeps, RateLimitOptions } from "./deps.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, type ErrorBody } from "./errors.ts";
 
 const EXEMPT_ROUTES = new Set(["/health", "/metrics"]);
 /** How long the API waits at most for its limiter connection at start before it serves without it (fail open, below). */
@@ -86,49 +86,43 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<ApiDeps
   const refused = refusedCredentials(connection, options);
   app.addHook("onRequest", async function (req, reply) {
     if (req.routeOptions.url && EXEMPT_ROUTES.has(req.routeOptions.url)) return;
-    await refused.check(req, reply);
     await limit.call(this, req, reply);
   });
-  app.addHook("onResponse", async (req, reply) => {
-    if (reply.statusCode === 401) await refused.count(req);
+  // Only a refusal is turned into a 429: a valid credential sent from the same address (behind a proxy, every
+  // client's) is never held back by someone else's made-up tokens.
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (reply.statusCode !== 401) return payload;
+    const over = await refused.count(req);
+    if (!over) return payload;
+    req.log.warn({ url: req.routeOptions.url, refused: over.count }, "rate limit exceeded: refused credentials from one address");
+    reply.code(429).header("retry-after", String(over.retryAfterSeconds));
+    const message = `too many refused credentials from this address: at most ${options.max} per ${options.windowMs / 1000} s; retry in ${over.retryAfterSeconds} s`;
+    return JSON.stringify({ error: "rate_limited", message } satisfies ErrorBody);
   });
 }
 
 /**
  * Refused credentials (401s) per client address. The limit above is per credential, and a flood of made-up tokens
  * or keys is a new credential each time, each costing a verification or a key lookup: every 401 counts against the
- * address it came from, and past the limit that address gets 429 whatever it sends until the window ends.
- * Failing open like the other: without Redis nothing is counted.
+ * address it came from, and past the limit that address's refusals are answered 429 until the window ends (its
+ * valid credentials are served as usual). Failing open like the other: without Redis nothing is counted.
  */
 function refusedCredentials(connection: RedisConnection, options: RateLimitOptions) {
   const key = (req: FastifyRequest) => `${options.keyPrefix}refused:${req.ip}`;
   return {
-    async check(req: FastifyRequest, reply: FastifyReply) {
-      const seen = await connection
-        .pipeline()
-        .get(key(req))
-        .pttl(key(req))
-        .exec()
-        .catch(() => null);
-      const count = Number(seen?.[0]?.[1] ?? 0);
-      if (count < options.max) return;
-      const seconds = Math.max(1, Math.ceil(Number(seen?.[1]?.[1] ?? options.windowMs) / 1000));
-      req.log.warn({ url: req.routeOptions.url, refused: count }, "rate limit exceeded: refused credentials from one address");
-      reply.header("retry-after", String(seconds));
-      throw new ApiError(
-        429,
-        "rate_limited",
-        `too many refused credentials from this address: at most ${options.max} per ${options.windowMs / 1000} s; retry in ${seconds} s`,
-      );
-    },
-    async count(req: FastifyRequest) {
+    /** Counts one refusal; past the limit, the count and how long until the window ends. */
+    async count(req: FastifyRequest): Promise<{ count: number; retryAfterSeconds: number } | null> {
       // The window starts with the first refusal (SET NX sets its expiry once), as the credential limit's does.
-      await connection
+      const done = await connection
         .multi()
         .set(key(req), 0, "PX", options.windowMs, "NX")
         .incr(key(req))
+        .pttl(key(req))
         .exec()
-        .catch(() => {});
+        .catch(() => null);
+      const count = Number(done?.[1]?.[1] ?? 0);
+      if (count <= options.max) return null;
+      return { count, retryAfterSeconds: Math.max(1, Math.ceil(Number(done?.[2]?.[1] ?? options.windowMs) / 1000)) };
     },
   };
 }

@@ -33,6 +33,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     frameworkErrors,
+    // The nearest `trustProxyHops` addresses of X-Forwarded-For are proxies (proxy-addr's hop-count rule).
+    ...(deps.trustProxyHops ? { trustProxy: (_address: string, hop: number) => hop < (deps.trustProxyHops ?? 0) } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
