@@ -23,9 +23,10 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
   const db = new PrismaClient({ adapter }).$extends({
     query: {
       // A statement whose connection the server ended (a restart, a failover, pg_terminate_backend) is sent again
-      // on a new one at once, rather than failing the job for a retry tens of seconds later. Inside an interactive
-      // transaction the resend fails too (the transaction went with its connection) and that error is thrown.
-      $allOperations: ({ args, query }) => retryLostConnection(() => query(args)),
+      // on a new one at once, rather than failing the job for a retry tens of seconds later; a write only when the
+      // error shows it did not take effect (below). Inside an interactive transaction the resend fails too (the
+      // transaction went with its connection) and that error is thrown.
+      $allOperations: ({ operation, args, query }) => retryLostConnection(() => query(args), READS.has(operation)),
     },
   });
   pools.set(db, pool);
@@ -49,16 +50,38 @@ export function isLostConnection(err: unknown): boolean {
   );
 }
 
+/** Operations that only read: sending one twice cannot change anything. Raw queries may write, so they are not here. */
+const READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany", "count", "aggregate", "groupBy"]);
+
+/**
+ * Lost connections that prove the statement did not take effect: the server ended the session with a FATAL
+ * (57P01-57P03; it aborts the statement's transaction, and holds such interrupts off while committing), or no
+ * connection was made at all. A socket that died under the statement (ECONNRESET, "Connection terminated") is
+ * ambiguous: the server may have committed before the answer was lost, and a write sent again could insert an
+ * audit row twice or count a 429 twice.
+ */
+const NOT_APPLIED = /\b57P0[123]\b|\b08(?:001|004)\b|ECONNREFUSED/i;
+
+export function lostBeforeApplied(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { message, meta, cause } = err as { message?: unknown; meta?: unknown; cause?: unknown };
+  return NOT_APPLIED.test(
+    `${String(message ?? "")} ${JSON.stringify(meta ?? null)} ${String((cause as Error | undefined)?.message ?? "")}`,
+  );
+}
+
 /** Lost connections are retried at once, then after 50, 200 and 500 ms: a restarting server gets a moment. */
 const RETRY_DELAYS_MS = [0, 50, 200, 500];
 
-async function retryLostConnection<T>(run: () => Promise<T>): Promise<T> {
+/** Reads are sent again after any lost connection; writes only when the error shows they did not take effect. */
+async function retryLostConnection<T>(run: () => Promise<T>, isRead: boolean): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
     } catch (err) {
       const delay = RETRY_DELAYS_MS[attempt];
-      if (delay === undefined || !isLostConnection(err)) throw err;
+      const resend = isRead ? isLostConnection(err) : lostBeforeApplied(err);
+      if (delay === undefined || !resend) throw err;
       await new Promise((r) => setTimeout(r, delay));
     }
   }
