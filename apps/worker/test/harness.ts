@@ -49,6 +49,8 @@ export async function createPipeline<C extends RedisConnection = Redis>(
     membersPerRequest?: number;
     /** The classifier's stall timeout (see AnthropicClassifierConfig); its default otherwise. */
     stallTimeoutMs?: number;
+    /** The SDK's request timeout (until the answer's headers); 5 s by default here, 60 s in production. */
+    timeoutMs?: number;
     /** Another Redis than the shared test one (a server the test starts, stops and kills itself). */
     redisUrl?: string;
     /** The connection itself, e.g. a Redis Cluster client; `redisUrl` is then what worker processes are given. */
@@ -71,7 +73,7 @@ export async function createPipeline<C extends RedisConnection = Redis>(
     kind: "anthropic",
     apiKey: "test-key",
     baseURL: fake.url,
-    timeoutMs: 5000,
+    timeoutMs: opts.timeoutMs ?? 5000,
     maxRetries: 0,
     membersPerRequest: opts.membersPerRequest ?? 5,
     ...(opts.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: opts.stallTimeoutMs }),

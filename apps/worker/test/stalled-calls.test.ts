@@ -25,6 +25,8 @@ async function night(label: string, faultRates: Record<string, number>): Promise
   const p = await createPipeline(label, {
     fake: { latencyMs: [200, 400], slowMs: HANG_MS, faultRates, faultSeed: 12 },
     stallTimeoutMs: STALL_TIMEOUT_MS,
+    // The production request timeout, so that STALL_TIMEOUT_MS=60000 replays a hang held for the whole 60 s.
+    timeoutMs: 60_000,
   });
   const orgs = await seedOrgs(p, ORGS, MEMBERS);
   p.startWorkers({ classifyConcurrency: 4 });
