@@ -80,7 +80,8 @@ export async function registerRateLimit(app: FastifyInstance, deps: Pick<ApiDeps
         "rate_limited",
         `too many requests: at most ${context.max} per ${options.windowMs / 1000} s for one credential; retry in ${context.after}`,
       ),
-    onExceeded: (req) => req.log.warn({ url: req.routeOptions.url, sub: req.auth?.sub }, "rate limit exceeded"),
+    // Before authentication: who it was is not known yet, only which kind of bucket (credential or address).
+    onExceeded: (req) => req.log.warn({ url: req.routeOptions.url, bucket: rateLimitKey(req).split(":")[0] }, "rate limit exceeded"),
   });
   const limit = app.rateLimit();
   const refused = refusedCredentials(connection, options);
