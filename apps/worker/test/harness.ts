@@ -152,12 +152,18 @@ export async function seedOrgs(p: Pipeline<RedisConnection>, orgs: number, membe
   return out;
 }
 
+/**
+ * The pipeline's database, Redis and queue prefix, as any app process (worker, scheduler, API) is given them: its
+ * own Redis when the pipeline has one (a server the test restarts, a cluster), never the shared one behind its back.
+ */
+export function pipelineServicesEnv(p: Pipeline<RedisConnection>): Record<string, string> {
+  return { DATABASE_URL: p.t.url, REDIS_URL: p.redisUrl, QUEUE_PREFIX: p.prefix };
+}
+
 /** Environment for a worker process (apps/worker/src/main.ts) wired to this pipeline's services. */
 export function workerProcessEnv(p: Pipeline<RedisConnection>, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    DATABASE_URL: p.t.url,
-    REDIS_URL: p.redisUrl,
-    QUEUE_PREFIX: p.prefix,
+    ...pipelineServicesEnv(p),
     ENGAGEMENT_CLASSIFIER: "anthropic",
     ANTHROPIC_API_KEY: "test-key",
     ANTHROPIC_BASE_URL: p.fake.url,

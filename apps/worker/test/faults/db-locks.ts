@@ -3,12 +3,22 @@
 // Everything here stays inside the test's own cloned database.
 import type { Db } from "@engagement/db";
 
-export interface HeldLock {
-  release(): Promise<void>;
+/**
+ * Runs `statements` in a transaction of its own, held open while `fn` runs and rolled back when it ends, however it
+ * ends: a step of `fn` that throws (a timeout, a failed expectation) would otherwise leave the locks held until
+ * Prisma's 120 s transaction timeout, blocking the worker's statements and the test's own teardown meanwhile.
+ * What `fn` returns is passed on, so a test can measure after the release what it started while the locks held.
+ */
+export async function withHeldLocks<T>(db: Db, statements: string[], fn: () => Promise<T>): Promise<T> {
+  const lock = await holdLocks(db, statements);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }
 
-/** Runs `statements` in a transaction left open until release(): the locks they take are held meanwhile. */
-export async function holdLocks(db: Db, ...statements: string[]): Promise<HeldLock> {
+async function holdLocks(db: Db, statements: string[]): Promise<{ release(): Promise<void> }> {
   let taken: () => void = () => {};
   let release: () => void = () => {};
   const locked = new Promise<void>((resolve) => {

@@ -1,10 +1,9 @@
 // App processes for the fault scenarios: started against a pipeline's services with short locks (so a killed
 // worker's jobs are taken over in seconds, not the production 30 s), tracked so a failing test leaves none running.
-import { TEST_REDIS_URL } from "@engagement/db/testing";
 import { runDateOf } from "@engagement/queue";
 import { type AppProcess, startApp } from "@engagement/runtime/testing";
 import { enqueueOrgRun } from "@engagement/use-cases";
-import { type Pipeline, workerProcessEnv } from "../harness.ts";
+import { type Pipeline, pipelineServicesEnv, workerProcessEnv } from "../harness.ts";
 
 /** Lock and stalled check of the worker processes: a SIGKILLed worker's active jobs come back after about 3-4 s. */
 export const FAST_LOCKS = { JOB_LOCK_MS: "3000", STALLED_INTERVAL_MS: "1000" };
@@ -30,15 +29,15 @@ export class Processes {
     return this.track(startApp("worker", workerProcessEnv(p, { ...FAST_LOCKS, LOG_LEVEL: "info", ...extra })));
   }
 
-  /** A scheduler process (apps/scheduler/src/main.ts) on the pipeline's database and Redis prefix. */
+  /** A scheduler process (apps/scheduler/src/main.ts) on the pipeline's database, Redis and queue prefix. */
   scheduler(p: Pipeline, extra: Record<string, string> = {}): AppProcess {
-    return this.track(startApp("scheduler", { ...servicesOf(p), LOG_LEVEL: "info", ...extra }));
+    return this.track(startApp("scheduler", { ...pipelineServicesEnv(p), LOG_LEVEL: "info", ...extra }));
   }
 
-  /** An API process (apps/api/src/main.ts) on the pipeline's database and Redis prefix, listening on `port`. */
+  /** An API process (apps/api/src/main.ts) on the pipeline's database, Redis and queue prefix, listening on `port`. */
   api(p: Pipeline, port: number, jwtSecret: string, extra: Record<string, string> = {}): AppProcess {
     return this.track(
-      startApp("api", { ...servicesOf(p), API_PORT: String(port), API_JWT_SECRET: jwtSecret, LOG_LEVEL: "info", ...extra }),
+      startApp("api", { ...pipelineServicesEnv(p), API_PORT: String(port), API_JWT_SECRET: jwtSecret, LOG_LEVEL: "info", ...extra }),
     );
   }
 
@@ -52,8 +51,6 @@ export class Processes {
     await Promise.all(this.started.filter((a) => a.child.exitCode === null && a.child.signalCode === null).map((a) => a.stop("SIGKILL")));
   }
 }
-
-const servicesOf = (p: Pipeline) => ({ DATABASE_URL: p.t.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: p.prefix });
 
 /** Tonight's scheduled runs of these organisations, enqueued as the scheduler's tick does. */
 export async function enqueueNight(p: Pipeline, orgIds: string[], runDate = runDateOf(new Date())) {

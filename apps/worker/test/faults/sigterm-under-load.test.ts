@@ -20,7 +20,8 @@ import {
   type SeededNight,
   seedNight,
 } from "../night-invariants.ts";
-import { holdLocks, waitForBlocked } from "./db-locks.ts";
+import { freePort } from "../redis-servers.ts";
+import { waitForBlocked, withHeldLocks } from "./db-locks.ts";
 import { HOOK_MS, Processes, reportFigures, STARTUP_MS, TEST_MS, until } from "./processes.ts";
 
 const DEADLINE = { SHUTDOWN_TIMEOUT_MS: "10000" };
@@ -62,9 +63,18 @@ describe("scenario 6: SIGTERM under load", () => {
   let scheduler: AppProcess;
   let workers: AppProcess[];
   let api: AppProcess;
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  let port: number;
+  // Each test starts where the one before left the pipeline: the worker test runs the night the scheduler's tick
+  // enqueued, and the API test counts the statements held at member_engagements, which must all be its own
+  // requests (both workers gone). After a failure the tests that follow fail at once, naming the cause, rather
+  // than as a timeout far from it.
+  const passed = new Set<string>();
+  const after = (test: string) => {
+    if (!passed.has(test)) throw new Error(`this test needs the ${test} test to have passed first`);
+  };
 
   beforeAll(async () => {
+    port = await freePort();
     p = await createPipeline("sigterm", { fake: { latencyMs: 1_200 } });
     night = await seedNight(p, 3, 60);
     baseline = await captureNightBaseline(p.t.db);
@@ -86,16 +96,19 @@ describe("scenario 6: SIGTERM under load", () => {
   it(
     "the scheduler finishes the tick in flight, enqueues every run, and exits 0",
     async () => {
-      const lock = await holdLocks(p.t.db, "LOCK TABLE engagement_runs IN SHARE MODE");
-      await p.queues.scheduler.add(catalog.scheduler.jobName, { runDate: runDateOf(new Date()) }, { jobId: "tonight" });
-      await waitForBlocked(p.t.db, "INSERT INTO engagement_runs");
-      const termAt = Date.now();
-      const stopping = term(scheduler);
-      await new Promise((r) => setTimeout(r, 1_000));
-      // Still there a second later: waiting for its tick, not gone with it half done.
-      const aliveWhileTickRuns = scheduler.child.exitCode === null;
-      const releasedAt = Date.now();
-      await lock.release();
+      const { termAt, stopping, aliveWhileTickRuns, releasedAt } = await withHeldLocks(
+        p.t.db,
+        ["LOCK TABLE engagement_runs IN SHARE MODE"],
+        async () => {
+          await p.queues.scheduler.add(catalog.scheduler.jobName, { runDate: runDateOf(new Date()) }, { jobId: "tonight" });
+          await waitForBlocked(p.t.db, "INSERT INTO engagement_runs");
+          const termAt = Date.now();
+          const stopping = term(scheduler);
+          await new Promise((r) => setTimeout(r, 1_000));
+          // Still there a second later: waiting for its tick, not gone with it half done.
+          return { termAt, stopping, aliveWhileTickRuns: scheduler.child.exitCode === null, releasedAt: Date.now() };
+        },
+      );
       const stopped = await stopping;
       figures.scheduler = { ...stopped, afterReleaseMs: Date.now() - releasedAt, steps: shutdownSteps(scheduler, termAt) };
       expect(aliveWhileTickRuns).toBe(true);
@@ -103,6 +116,7 @@ describe("scenario 6: SIGTERM under load", () => {
       const tick = await p.queues.scheduler.getJob("tonight");
       expect(await tick?.getState()).toBe("completed");
       expect(await p.t.db.engagementRun.count({ where: { orgId: { in: night.orgIds } } })).toBe(night.orgIds.length);
+      passed.add("scheduler");
     },
     TEST_MS,
   );
@@ -110,6 +124,7 @@ describe("scenario 6: SIGTERM under load", () => {
   it(
     "a worker with LLM calls in flight hands its jobs back and exits 0; the other finishes the night clean",
     async () => {
+      after("scheduler");
       const [first, second] = workers as [AppProcess, AppProcess];
       await until("LLM calls in flight in both workers", async () => {
         const inFlight = p.fake.requests.filter((r) => r.status === undefined).length;
@@ -137,6 +152,7 @@ describe("scenario 6: SIGTERM under load", () => {
       expect(classify.every((j) => j.attemptsMade <= 1)).toBe(true);
       figures.handedBack = handedBack.length;
       expect((await term(second)).code).toBe(0);
+      passed.add("worker");
     },
     TEST_MS,
   );
@@ -144,6 +160,7 @@ describe("scenario 6: SIGTERM under load", () => {
   it(
     "the API answers every request in flight, refuses new ones, then exits 0",
     async () => {
+      after("worker");
       const orgId = night.orgIds[0]!;
       const [admin, member] = await p.t.db.membership.findMany({ where: { orgId, status: "active" }, orderBy: { role: "asc" }, take: 2 });
       const token = await signToken(SECRET, { sub: admin!.userId, org: orgId, role: "admin" }, 600);
@@ -156,25 +173,31 @@ describe("scenario 6: SIGTERM under load", () => {
         );
       expect((await send("/engagement?limit=5")).status).toBe(200);
 
-      const lock = await holdLocks(p.t.db, "LOCK TABLE member_engagements IN ACCESS EXCLUSIVE MODE");
-      // As many as the API's database pool (10) can hold at the database at once, so PostgreSQL shows every one of
-      // them waiting: each is known to be in the server's hands, not still on its way.
-      const inFlight = [
-        ...Array.from({ length: 8 }, () => send("/engagement?limit=50")),
-        send(`/members/${member!.userId}/engagement/override`, {
-          method: "PUT",
-          body: JSON.stringify({ level: "highly_engaged", note: "set while the API shut down" }),
-        }),
-      ];
-      await waitForBlocked(p.t.db, "member_engagements", inFlight.length);
-      const termAt = Date.now();
-      const stopping = term(api);
-      await new Promise((r) => setTimeout(r, 300));
-      const late = await send("/engagement?limit=5");
-      await new Promise((r) => setTimeout(r, 700));
-      const aliveWithRequestsInFlight = api.child.exitCode === null;
-      const releasedAt = Date.now();
-      await lock.release();
+      const { inFlight, termAt, stopping, late, aliveWithRequestsInFlight, releasedAt } = await withHeldLocks(
+        p.t.db,
+        ["LOCK TABLE member_engagements IN ACCESS EXCLUSIVE MODE"],
+        async () => {
+          // As many as the API's database pool (10) can hold at the database at once, so PostgreSQL shows every one
+          // of them waiting: each is known to be in the server's hands, not still on its way.
+          const inFlight = [
+            ...Array.from({ length: 8 }, () => send("/engagement?limit=50")),
+            send(`/members/${member!.userId}/engagement/override`, {
+              method: "PUT",
+              body: JSON.stringify({ level: "highly_engaged", note: "set while the API shut down" }),
+            }),
+          ];
+          await waitForBlocked(p.t.db, "member_engagements", inFlight.length);
+          const termAt = Date.now();
+          const stopping = term(api);
+          // Sent once the API says its shutdown began (its first step closes the server), not after a fixed delay
+          // that a loaded machine could outrun, the request then arriving before the SIGTERM was even handled.
+          await api.waitForLog((l) => l.msg === "shutting down", 10_000);
+          const late = await send("/engagement?limit=5");
+          await new Promise((r) => setTimeout(r, 700));
+          const aliveWithRequestsInFlight = api.child.exitCode === null;
+          return { inFlight, termAt, stopping, late, aliveWithRequestsInFlight, releasedAt: Date.now() };
+        },
+      );
       const answers = await Promise.all(inFlight);
       const stopped = await stopping;
       figures.api = {

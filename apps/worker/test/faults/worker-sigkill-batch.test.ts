@@ -14,7 +14,7 @@ import {
   type SeededNight,
   seedNight,
 } from "../night-invariants.ts";
-import { blockedStatements, holdLocks, terminate, waitForBlocked } from "./db-locks.ts";
+import { blockedStatements, terminate, waitForBlocked, withHeldLocks } from "./db-locks.ts";
 import { enqueueNight, HOOK_MS, Processes, progress, reportFigures, until } from "./processes.ts";
 
 const WORKER = {
@@ -64,17 +64,17 @@ describe("scenario 1: a worker process SIGKILLed while a provider batch is pendi
     await first.stop("SIGKILL");
 
     // 2. During collection: the snapshots' table is locked, so the poll job stops at its first write of results.
-    const collectLock = await holdLocks(db, "LOCK TABLE engagement_snapshots IN EXCLUSIVE MODE");
-    const second = procs.worker(p, WORKER);
-    const writing = await waitForBlocked(db, "INSERT INTO engagement_snapshots", 1);
-    step("collecting: kill");
-    seen.collecting = {
-      pollActive: await p.queues.batchPoll.getActiveCount(),
-      ended: await db.providerBatch.count({ where: { status: "ended", collectedAt: null } }),
-    };
-    await second.stop("SIGKILL");
-    await terminate(db, [...writing, ...(await blockedStatements(db, "engagement_snapshots"))]);
-    await collectLock.release();
+    await withHeldLocks(db, ["LOCK TABLE engagement_snapshots IN EXCLUSIVE MODE"], async () => {
+      const second = procs.worker(p, WORKER);
+      const writing = await waitForBlocked(db, "INSERT INTO engagement_snapshots", 1);
+      step("collecting: kill");
+      seen.collecting = {
+        pollActive: await p.queues.batchPoll.getActiveCount(),
+        ended: await db.providerBatch.count({ where: { status: "ended", collectedAt: null } }),
+      };
+      await second.stop("SIGKILL");
+      await terminate(db, [...writing, ...(await blockedStatements(db, "engagement_snapshots"))]);
+    });
 
     const restartedAt = Date.now();
     last = procs.worker(p, WORKER);

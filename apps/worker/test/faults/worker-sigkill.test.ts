@@ -15,7 +15,7 @@ import {
   type SeededNight,
   seedNight,
 } from "../night-invariants.ts";
-import { blockedStatements, holdLocks, terminate, waitForBlocked } from "./db-locks.ts";
+import { blockedStatements, terminate, waitForBlocked, withHeldLocks } from "./db-locks.ts";
 import { enqueueNight, HOOK_MS, Processes, progress, reportFigures, until } from "./processes.ts";
 
 const WORKER = { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" };
@@ -41,21 +41,21 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
 
     // 1. During prepare: the staged signals' table is locked, so each org job stops at that insert, after its
     // carried and facts-decided members were written.
-    const prepareLock = await holdLocks(db, "LOCK TABLE run_member_signals IN EXCLUSIVE MODE");
-    const first = procs.worker(p, WORKER);
-    runIds = (await enqueueNight(p, night.orgIds)).map((r) => r.runId);
-    const inPrepare = await waitForBlocked(db, "INSERT INTO run_member_signals", 2);
-    seen.prepare = {
-      blocked: inPrepare.length,
-      orgJobsActive: await p.queues.orgRun.getActiveCount(),
-      snapshots: await db.engagementSnapshot.count({ where: { runId: { in: runIds } } }),
-      classifyJobs: await p.queues.classify.count(),
-    };
-    step("in prepare: kill");
-    await first.stop("SIGKILL");
-    // The paused organisation (facts decide all its members) may be blocked dropping its staged signals too.
-    await terminate(db, await blockedStatements(db, "run_member_signals"));
-    await prepareLock.release();
+    await withHeldLocks(db, ["LOCK TABLE run_member_signals IN EXCLUSIVE MODE"], async () => {
+      const first = procs.worker(p, WORKER);
+      runIds = (await enqueueNight(p, night.orgIds)).map((r) => r.runId);
+      const inPrepare = await waitForBlocked(db, "INSERT INTO run_member_signals", 2);
+      seen.prepare = {
+        blocked: inPrepare.length,
+        orgJobsActive: await p.queues.orgRun.getActiveCount(),
+        snapshots: await db.engagementSnapshot.count({ where: { runId: { in: runIds } } }),
+        classifyJobs: await p.queues.classify.count(),
+      };
+      step("in prepare: kill");
+      await first.stop("SIGKILL");
+      // The paused organisation (facts decide all its members) may be blocked dropping its staged signals too.
+      await terminate(db, await blockedStatements(db, "run_member_signals"));
+    });
 
     // 2. During classify: killed once the LLM has answered some members and requests are in flight.
     const second = procs.worker(p, WORKER);
@@ -79,25 +79,27 @@ describe("scenario 1: a worker process SIGKILLed during prepare, classify and fi
       take: 1,
     });
     if (!heldRun) throw new Error("no run left running before the finalize kill");
-    const finalizeLock = await holdLocks(
-      db,
+    const finalizeLocks = [
       "LOCK TABLE run_member_signals IN EXCLUSIVE MODE",
       `SELECT id FROM engagement_runs WHERE id = '${heldRun.id}' FOR NO KEY UPDATE`,
-    );
-    const third = procs.worker(p, WORKER);
-    // finalizeRun's text, as pg_stat_activity keeps it (the first 1 kB: its UPDATE comes later).
-    const counting = await waitForBlocked(db, "SELECT level, source, fallback_reason, carried_reason", 1);
-    const dropping = await waitForBlocked(db, "DELETE FROM run_member_signals", 1);
-    seen.finalize = {
-      counting: counting.length,
-      dropping: dropping.length,
-      statuses: (await db.engagementRun.findMany({ where: { id: { in: runIds } }, select: { status: true } })).map((r) => r.status).sort(),
-    };
-    step("in finalize: kill");
-    await third.stop("SIGKILL");
-    // Read again after the kill: another run may have reached the drop meanwhile.
-    await terminate(db, [...counting, ...(await blockedStatements(db, "run_member_signals"))]);
-    await finalizeLock.release();
+    ];
+    await withHeldLocks(db, finalizeLocks, async () => {
+      const third = procs.worker(p, WORKER);
+      // finalizeRun's text, as pg_stat_activity keeps it (the first 1 kB: its UPDATE comes later).
+      const counting = await waitForBlocked(db, "SELECT level, source, fallback_reason, carried_reason", 1);
+      const dropping = await waitForBlocked(db, "DELETE FROM run_member_signals", 1);
+      seen.finalize = {
+        counting: counting.length,
+        dropping: dropping.length,
+        statuses: (await db.engagementRun.findMany({ where: { id: { in: runIds } }, select: { status: true } }))
+          .map((r) => r.status)
+          .sort(),
+      };
+      step("in finalize: kill");
+      await third.stop("SIGKILL");
+      // Read again after the kill: another run may have reached the drop meanwhile.
+      await terminate(db, [...counting, ...(await blockedStatements(db, "run_member_signals"))]);
+    });
     expect(await blockedStatements(db, "run_member_signals")).toEqual([]);
 
     const restartedAt = Date.now();

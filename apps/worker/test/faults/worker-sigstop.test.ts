@@ -15,7 +15,7 @@ import {
   type SeededNight,
   seedNight,
 } from "../night-invariants.ts";
-import { holdLocks, waitForBlocked } from "./db-locks.ts";
+import { waitForBlocked, withHeldLocks } from "./db-locks.ts";
 import { enqueueNight, FAST_LOCKS, HOOK_MS, Processes, reportFigures } from "./processes.ts";
 
 describe("scenario 1: a worker process frozen past its job locks in prepare, then resumed", () => {
@@ -36,16 +36,17 @@ describe("scenario 1: a worker process frozen past its job locks in prepare, the
     const db = p.t.db;
     const started = Date.now();
 
-    const prepareLock = await holdLocks(db, "LOCK TABLE run_member_signals IN EXCLUSIVE MODE");
-    worker = procs.worker(p, { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" });
-    runIds = (await enqueueNight(p, night.orgIds)).map((r) => r.runId);
-    const blocked = await waitForBlocked(db, "INSERT INTO run_member_signals", 2);
-    const jobIds = (await p.queues.orgRun.getActive()).map((j) => j.id as string);
-    worker.child.kill("SIGSTOP");
-    // Frozen for longer than the lock lasts: the lock keys expire in Redis.
-    await new Promise((r) => setTimeout(r, Number(FAST_LOCKS.JOB_LOCK_MS) + 1_500));
-    locksAfterFreeze = await Promise.all(jobIds.map((id) => p.connection.exists(`${p.prefix}:engagement-org-run:${id}:lock`)));
-    await prepareLock.release();
+    const blocked = await withHeldLocks(db, ["LOCK TABLE run_member_signals IN EXCLUSIVE MODE"], async () => {
+      worker = procs.worker(p, { ORG_WORKER_CONCURRENCY: "3", LLM_MEMBERS_PER_REQUEST: "5" });
+      runIds = (await enqueueNight(p, night.orgIds)).map((r) => r.runId);
+      const waiting = await waitForBlocked(db, "INSERT INTO run_member_signals", 2);
+      const jobIds = (await p.queues.orgRun.getActive()).map((j) => j.id as string);
+      worker.child.kill("SIGSTOP");
+      // Frozen for longer than the lock lasts: the lock keys expire in Redis.
+      await new Promise((r) => setTimeout(r, Number(FAST_LOCKS.JOB_LOCK_MS) + 1_500));
+      locksAfterFreeze = await Promise.all(jobIds.map((id) => p.connection.exists(`${p.prefix}:engagement-org-run:${id}:lock`)));
+      return waiting;
+    });
     worker.child.kill("SIGCONT");
 
     await waitForRuns(p, runIds, 40_000);
