@@ -1,12 +1,14 @@
 // What must hold after a night, whatever faults it met (issue 12's fault scenarios): every run of the night
 // completed, once per organisation; every active member has one current row and one snapshot in the run; the
-// run's counts equal its rows; overrides in force and audit rows are untouched (only expired overrides end, each
-// with one "expired" row); nothing staged is left behind; and no job of the queue prefix is left unfinished.
+// run's counts and token totals equal its rows; overrides in force and audit rows (override and API key) are
+// untouched (only expired overrides end, each with one "expired" row); nothing staged is left behind; and no job
+// of the queue prefix is left unfinished. Both the process faults (faults/) and the infrastructure faults
+// (infra-faults/) end their nights with these checks.
 //
-// seedNight adds what the invariants need to bite on (overrides, audit rows, members who left) to the demo
+// seedNight adds what the invariants need to bite on (overrides, audit rows, an API key, members who left) to the demo
 // organisations; captureNightBaseline takes the "before"; nightViolations lists every broken invariant, so a
 // failing scenario says all that went wrong at once.
-import type { Db } from "@engagement/db";
+import { createApiKey, type Db } from "@engagement/db";
 import { buildMemberEngagement, buildOverrideHistory, daysAgo } from "@engagement/db/testing";
 import { expect } from "@jest/globals";
 import { Queue } from "bullmq";
@@ -28,8 +30,9 @@ export interface SeededNight {
 
 /**
  * `orgs` demo organisations of `members` each; in each, three members with an earlier result carry an override
- * (one without expiry, one expiring in a month, one that expired yesterday, each with its "set" audit row), and
- * one member has left (with an earlier result that must stay as it is, and no snapshot in the night's runs).
+ * (one without expiry, one expiring in a month, one that expired yesterday, each with its "set" audit row), an
+ * API key (with its "created" audit row, which no run may touch), and one member has left (with an earlier result
+ * that must stay as it is, and no snapshot in the night's runs).
  */
 export async function seedNight(p: Pipeline, orgs: number, members: number): Promise<SeededNight> {
   const seeded = await seedOrgs(p, orgs, members);
@@ -60,6 +63,7 @@ export async function seedNight(p: Pipeline, orgs: number, members: number): Pro
         createdAt: daysAgo(5),
       });
     }
+    await createApiKey(p.t.db, { orgId, name: "CRM sync", scopes: ["read"], actorId: admin.userId });
     await buildMemberEngagement(p.t.db, { orgId, userId: leaver.userId, computedAt: daysAgo(3), inputsFingerprint: null });
     await p.t.db.membership.update({ where: { id: leaver.id }, data: { status: "left", leftAt: daysAgo(2) } });
   }
@@ -81,6 +85,7 @@ export interface NightBaseline {
   at: Date;
   overrides: Awaited<ReturnType<typeof readOverrides>>;
   audit: Awaited<ReturnType<typeof readAudit>>;
+  keyAudit: Awaited<ReturnType<typeof readKeyAudit>>;
   /** Members who are not active, with their current row as it was. */
   inactiveRows: Awaited<ReturnType<typeof readInactiveRows>>;
   runIds: Set<string>;
@@ -89,6 +94,7 @@ export interface NightBaseline {
 const readOverrides = (db: Db) =>
   db.memberEngagement.findMany({ where: { overrideLevel: { not: null } }, select: overrideColumns, orderBy: { id: "asc" } });
 const readAudit = (db: Db) => db.engagementOverrideHistory.findMany({ orderBy: { id: "asc" } });
+const readKeyAudit = (db: Db) => db.apiKeyAudit.findMany({ orderBy: { id: "asc" } });
 async function readInactiveRows(db: Db) {
   const gone = await db.membership.findMany({ where: { status: { not: "active" } }, select: { userId: true, orgId: true } });
   return db.memberEngagement.findMany({ where: { OR: gone.map((g) => ({ userId: g.userId, orgId: g.orgId })) }, orderBy: { id: "asc" } });
@@ -100,6 +106,7 @@ export async function captureNightBaseline(db: Db): Promise<NightBaseline> {
     at: new Date(),
     overrides: await readOverrides(db),
     audit: await readAudit(db),
+    keyAudit: await readKeyAudit(db),
     inactiveRows: await readInactiveRows(db),
     runIds: new Set(runs.map((r) => r.id)),
   };
@@ -181,6 +188,8 @@ async function runViolations(db: Db, run: Run): Promise<string[]> {
     countNew: levels.new ?? 0,
     countInactive: levels.inactive ?? 0,
     llmCalls: snapshots.reduce((n, s) => n + s.llmCalls, 0),
+    inputTokens: snapshots.reduce((n, s) => n + s.inputTokens, 0),
+    outputTokens: snapshots.reduce((n, s) => n + s.outputTokens, 0),
     errors: snapshots.filter((s) => s.fallbackReason !== null).length,
   };
   for (const [key, value] of Object.entries(expected)) {
@@ -232,6 +241,17 @@ async function overrideViolations(db: Db, baseline: NightBaseline, runs: Run[]):
   if (JSON.stringify(expiredUsers) !== JSON.stringify([...expiredIds].sort())) {
     out.push(`"expired" audit rows for ${JSON.stringify(expiredUsers)}, expected one each for ${JSON.stringify([...expiredIds].sort())}`);
   }
+  // A run has no business with API keys: their audit stays exactly as it was, with no row added.
+  const keyAudit = await readKeyAudit(db);
+  const keyAuditById = new Map(keyAudit.map((a) => [a.id, a]));
+  for (const before of baseline.keyAudit) {
+    if (JSON.stringify(keyAuditById.get(before.id)) !== JSON.stringify(before))
+      out.push(`API key audit row ${before.id} changed or disappeared`);
+  }
+  const baselineKeyAudit = new Set(baseline.keyAudit.map((a) => a.id));
+  const addedKeyAudit = keyAudit.filter((a) => !baselineKeyAudit.has(a.id)).length;
+  if (addedKeyAudit) out.push(`${addedKeyAudit} API key audit rows written during the night`);
+
   const counted = runs.reduce((n, r) => n + r.expiredOverrides, 0);
   if (counted !== expiredIds.size) out.push(`runs count ${counted} expired overrides, ${expiredIds.size} expired`);
 

@@ -4,8 +4,15 @@
 import { startConnectionKiller } from "@engagement/db/testing";
 import { startApp } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createPipeline, type Pipeline, runOrg, seedOrgs, workerProcessEnv } from "../harness.ts";
-import { expectNightInvariants, type ProtectedRows, protectedRows, seedOverrides } from "../infra-invariants.ts";
+import { createPipeline, type Pipeline, runOrg, workerProcessEnv } from "../harness.ts";
+import {
+  captureNightBaseline,
+  expectNightInvariants,
+  type NightBaseline,
+  nightOf,
+  type SeededNight,
+  seedNight,
+} from "../night-invariants.ts";
 
 const KILL_EVERY_MS = 200;
 const KILL_FOR_MS = 8_000;
@@ -24,24 +31,21 @@ async function waitForRunsThroughCuts(p: Pipeline, runIds: string[], timeoutMs: 
 describe("PostgreSQL connections terminated every 0.2 s mid-night", () => {
   let p: Pipeline;
   let worker: ReturnType<typeof startApp>;
-  let before: ProtectedRows;
+  let night: SeededNight;
+  let baseline: NightBaseline;
   let runIds: string[];
   let cuts: { killed: number; rounds: number };
   let ms: number;
 
   beforeAll(async () => {
     p = await createPipeline("pgkill", { fake: { latencyMs: [50, 120] } });
-    const orgs = await seedOrgs(p, 3, 80);
-    await seedOverrides(
-      p.t.db,
-      orgs.map((o) => o.org.id),
-    );
-    before = await protectedRows(p.t.db);
+    night = await seedNight(p, 3, 80);
+    baseline = await captureNightBaseline(p.t.db);
     worker = startApp("worker", workerProcessEnv(p, { LOG_LEVEL: "info", CLASSIFY_CHUNK_CONCURRENCY: "2", LLM_MEMBERS_PER_REQUEST: "2" }));
     await worker.waitForLog((l) => l.msg === "worker started", 30_000);
     const started = Date.now();
     runIds = [];
-    for (const o of orgs) runIds.push((await runOrg(p, o.org.id)).runId);
+    for (const orgId of night.orgIds) runIds.push((await runOrg(p, orgId)).runId);
     // The cuts start once the night is under way: prepare has run for some org and members are being written.
     while ((await p.t.db.engagementSnapshot.count()) < 10) await new Promise((r) => setTimeout(r, 20));
     const killer = startConnectionKiller(p.t.url, KILL_EVERY_MS);
@@ -58,7 +62,7 @@ describe("PostgreSQL connections terminated every 0.2 s mid-night", () => {
   it("finishes the night with every invariant", async () => {
     console.log(`postgres kill: ${cuts.killed} connections ended in ${cuts.rounds} rounds; night took ${ms} ms`);
     expect(cuts.killed).toBeGreaterThan(10);
-    await expectNightInvariants(p.t.db, p.queues, runIds, before);
+    await expectNightInvariants(nightOf(p), baseline, night.orgIds);
   });
 
   it("the worker process stayed up, logged no raw output outside pino, and failed (almost) no job attempt", () => {

@@ -4,7 +4,7 @@
 // clean night's time.
 import { afterAll, describe, expect, it } from "@jest/globals";
 import type { Pipeline } from "../harness.ts";
-import { expectNightInvariants } from "../infra-invariants.ts";
+import { expectNightInvariants, nightOf } from "../night-invariants.ts";
 import { MIX, night } from "./provider-night.ts";
 
 describe("a night under a 10 % mix of provider faults", () => {
@@ -19,14 +19,9 @@ describe("a night under a 10 % mix of provider faults", () => {
     await clean.p.stopWorkers();
     const faulty = await night("mix-faults", MIX);
     opened.push(faulty.p);
-    const { p, runs, before } = faulty;
+    const { p, runs, orgIds, baseline } = faulty;
 
-    await expectNightInvariants(
-      p.t.db,
-      p.queues,
-      runs.map((r) => r.id),
-      before,
-    );
+    await expectNightInvariants(nightOf(p), baseline, orgIds);
     const faults = p.fake.requests.filter((r) => r.fault).map((r) => r.fault as string);
     const kinds = new Set(faults);
     // The mix really happened: several kinds were drawn, about the configured share of requests.

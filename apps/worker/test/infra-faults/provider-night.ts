@@ -1,7 +1,7 @@
 // One multi-organisation night against the fake server with a given fault mix, for the provider-fault tests.
 import type { FaultRates } from "@engagement/fake-anthropic";
-import { createPipeline, runOrg, seedOrgs, waitForRuns } from "../harness.ts";
-import { protectedRows, seedOverrides } from "../infra-invariants.ts";
+import { createPipeline, runOrg, waitForRuns } from "../harness.ts";
+import { captureNightBaseline, seedNight } from "../night-invariants.ts";
 
 const ORGS = 3;
 const MEMBERS = 100;
@@ -24,19 +24,15 @@ export async function night(label: string, faultRates: FaultRates) {
     // Two members per request: enough requests (about 100 a night) for the rates to draw every kind.
     membersPerRequest: 2,
   });
-  const orgs = await seedOrgs(p, ORGS, MEMBERS);
-  await seedOverrides(
-    p.t.db,
-    orgs.map((o) => o.org.id),
-  );
-  const before = await protectedRows(p.t.db);
+  const { orgIds } = await seedNight(p, ORGS, MEMBERS);
+  const baseline = await captureNightBaseline(p.t.db);
   p.startWorkers();
   const started = Date.now();
-  const enqueued = await Promise.all(orgs.map((o) => runOrg(p, o.org.id)));
+  const enqueued = await Promise.all(orgIds.map((orgId) => runOrg(p, orgId)));
   const runs = await waitForRuns(
     p,
     enqueued.map((r) => r.runId),
     50_000,
   );
-  return { p, runs, before, ms: Date.now() - started };
+  return { p, runs, orgIds, baseline, ms: Date.now() - started };
 }

@@ -2,7 +2,7 @@
 // (retrying cannot help before the next billing period); the night still completes, the rest on the rules.
 import { afterAll, describe, expect, it } from "@jest/globals";
 import type { Pipeline } from "../harness.ts";
-import { expectNightInvariants } from "../infra-invariants.ts";
+import { expectNightInvariants, nightOf } from "../night-invariants.ts";
 import { MIX, night } from "./provider-night.ts";
 
 describe("a night under the provider fault mix with the spend cap among it", () => {
@@ -14,13 +14,8 @@ describe("a night under the provider fault mix with the spend cap among it", () 
   it("a spend cap drawn mid-night stops the LLM calls; the night still completes with every invariant", async () => {
     const capped = await night("mix-spend", { ...MIX, spend_limit: 0.03 });
     opened.push(capped.p);
-    const { p, runs, before } = capped;
-    await expectNightInvariants(
-      p.t.db,
-      p.queues,
-      runs.map((r) => r.id),
-      before,
-    );
+    const { p, runs, orgIds, baseline } = capped;
+    await expectNightInvariants(nightOf(p), baseline, orgIds);
     expect(p.fake.requests.some((r) => r.fault === "spend_limit")).toBe(true);
     const stopped = runs.filter((r) => r.llmStoppedReason === "spend_limit");
     expect(stopped.length).toBeGreaterThan(0);

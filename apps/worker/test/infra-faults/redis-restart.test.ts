@@ -5,8 +5,15 @@
 import { randomBytes } from "node:crypto";
 import { type AppProcess, startApp } from "@engagement/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createPipeline, type Pipeline, seedOrgs, waitForRuns, workerProcessEnv } from "../harness.ts";
-import { expectNightInvariants, type ProtectedRows, protectedRows, seedOverrides } from "../infra-invariants.ts";
+import { createPipeline, type Pipeline, waitForRuns, workerProcessEnv } from "../harness.ts";
+import {
+  captureNightBaseline,
+  expectNightInvariants,
+  type NightBaseline,
+  nightOf,
+  type SeededNight,
+  seedNight,
+} from "../night-invariants.ts";
 import { freePort, type RedisServer, redisServer } from "../redis-servers.ts";
 
 const OUTAGE_MS = 5_000;
@@ -16,7 +23,8 @@ describe("Redis shut down, then SIGKILLed, for 5 s each mid-night", () => {
   let p: Pipeline;
   let apps: Record<"scheduler" | "worker" | "api", AppProcess>;
   let apiPort: number;
-  let before: ProtectedRows;
+  let night: SeededNight;
+  let baseline: NightBaseline;
   let runIds: string[];
   const health: { during: number[]; after: number | null } = { during: [], after: null };
   let ms = 0;
@@ -47,12 +55,8 @@ describe("Redis shut down, then SIGKILLed, for 5 s each mid-night", () => {
   beforeAll(async () => {
     redis = await redisServer(["--appendonly", "yes", "--appendfsync", "everysec"]);
     p = await createPipeline("redisrestart", { redisUrl: redis.url, fake: { latencyMs: [200, 400] } });
-    const orgs = await seedOrgs(p, 3, 100);
-    await seedOverrides(
-      p.t.db,
-      orgs.map((o) => o.org.id),
-    );
-    before = await protectedRows(p.t.db);
+    night = await seedNight(p, 3, 100);
+    baseline = await captureNightBaseline(p.t.db);
     apiPort = await freePort();
     const env = workerProcessEnv(p, { LOG_LEVEL: "info", LLM_MEMBERS_PER_REQUEST: "2", CLASSIFY_CHUNK_CONCURRENCY: "2" });
     apps = {
@@ -91,7 +95,7 @@ describe("Redis shut down, then SIGKILLed, for 5 s each mid-night", () => {
   it("completes the night, one run per organisation, with every invariant", async () => {
     console.log(`redis restart: night with two 5 s outages took ${ms} ms; API /health during: ${health.during.join(",")}`);
     expect(runIds).toHaveLength(3);
-    await expectNightInvariants(p.t.db, p.queues, runIds, before);
+    await expectNightInvariants(nightOf(p), baseline, night.orgIds);
   });
 
   it("keeps every process up, and the API says it is degraded during the outage and healthy after", () => {
