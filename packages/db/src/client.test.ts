@@ -68,6 +68,8 @@ describe("a statement whose connection the server ended", () => {
   it("sends a write again only after errors that prove it was not applied", () => {
     expect(lostBeforeApplied(new Error("Code: `57P01`. Message: `terminating connection due to administrator command`"))).toBe(true);
     expect(lostBeforeApplied(new Error("connect ECONNREFUSED 127.0.0.1:5432"))).toBe(true);
+    // node-postgres refuses the query before sending it on a connection it knows is broken.
+    expect(lostBeforeApplied(new Error("Client has encountered a connection error and is not queryable"))).toBe(true);
     // The socket died under the statement: the server may have committed it.
     expect(lostBeforeApplied(new Error("Connection terminated unexpectedly"))).toBe(false);
     expect(lostBeforeApplied(new Error("read ECONNRESET"))).toBe(false);

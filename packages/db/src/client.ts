@@ -40,7 +40,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}) {
  * Read from the message and the driver adapter's cause, which Prisma keeps in `meta`.
  */
 const LOST_CONNECTION =
-  /\b57P0[123]\b|\b08(?:000|001|003|004|006|007|P01)\b|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|server closed the connection|Server has closed the connection/i;
+  /\b57P0[123]\b|\b08(?:000|001|003|004|006|007|P01)\b|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|server closed the connection|Server has closed the connection|is not queryable/i;
 
 export function isLostConnection(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
@@ -56,11 +56,12 @@ const READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirs
 /**
  * Lost connections that prove the statement did not take effect: the server ended the session with a FATAL
  * (57P01-57P03; it aborts the statement's transaction, and holds such interrupts off while committing), or no
- * connection was made at all. A socket that died under the statement (ECONNRESET, "Connection terminated") is
+ * connection was made at all, or the driver refused to send it on a connection it already knew was broken
+ * (node-postgres's "Client has encountered a connection error and is not queryable"). A socket that died under the statement (ECONNRESET, "Connection terminated") is
  * ambiguous: the server may have committed before the answer was lost, and a write sent again could insert an
  * audit row twice or count a 429 twice.
  */
-const NOT_APPLIED = /\b57P0[123]\b|\b08(?:001|004)\b|ECONNREFUSED/i;
+const NOT_APPLIED = /\b57P0[123]\b|\b08(?:001|004)\b|ECONNREFUSED|is not queryable/i;
 
 export function lostBeforeApplied(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
