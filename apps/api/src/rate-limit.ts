@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { failFastDuplicate, type RedisConnection } from "@engagement/queue";
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { bearerToken } from "./auth/auth.plugin.ts";
 import { BOARD_PATH, boardToken } from "./board.ts";
