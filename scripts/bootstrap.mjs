@@ -94,6 +94,21 @@ ensurePnpm();
 must("pnpm", ["install", "--frozen-lockfile", "--reporter=silent"], "pnpm install");
 must("pnpm", ["--filter", "@engagement/db", "generate"], "prisma generate");
 
+/**
+ * The Redis restart and Redis Cluster scenarios (apps/worker/test/infra-faults) start redis-server processes of
+ * their own and join the cluster with redis-cli: with Redis in a container, neither binary is on the PATH.
+ */
+function ensureRedisBinaries() {
+  const missing = ["redis-server", "redis-cli"].filter((bin) => spawnSync(bin, ["--version"], { stdio: "ignore" }).status !== 0);
+  if (missing.length === 0) return;
+  console.error(
+    `\n✗ ${missing.join(" and ")} not found: the Redis restart and Redis Cluster tests start Redis servers of their own.\n` +
+      "  Install Redis 7 locally (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or run the\n" +
+      "  other tests only, e.g. npm test -- packages apps/api.",
+  );
+  process.exit(1);
+}
+
 switch (task) {
   case "demo":
     await checkServices();
@@ -103,6 +118,7 @@ switch (task) {
     await checkServices();
     // A run of chosen test files (`npm test -- apps/worker`) needs the browser only if it picks the board test.
     if (rest.length === 0 || rest.some((arg) => /board|browser|apps\/api\/?$|apps\/api\/test/.test(arg))) ensureBrowser();
+    if (rest.length === 0 || rest.some((arg) => /infra-faults|apps\/worker\/?$|apps\/worker\/test\/?$/.test(arg))) ensureRedisBinaries();
     process.exit(run("node", ["scripts/test.mjs", ...rest]));
     break;
   case "check":
