@@ -90,6 +90,32 @@ describe("engagement read repository", () => {
     expect(names((await listEngagement(t.db, orgId, { limit: 50, overridden: false })).items)).toEqual(["Alice", "Carol", "Dan", "Eve"]);
   });
 
+  it("pages through overridden members only (the query picked by the override index): by name, once each", async () => {
+    const org = (await buildOrg(t.db)).id;
+    const override = { level: "moderate" as const, note: "checked" };
+    for (const name of ["Vera", "Uma", "Yann", "Xavi", "Wim"]) {
+      const { user } = await buildMember(t.db, org, { name });
+      await buildMemberEngagement(t.db, { orgId: org, userId: user.id, level: "at_risk", override });
+    }
+    for (const [name, fields, status] of [
+      ["Zed", { level: "at_risk", override: { ...override, expiresAt: daysAgo(1) } }, "active"],
+      ["Quinn", { level: "at_risk", override }, "left"],
+      ["Rita", { level: "at_risk" }, "active"],
+    ] as const) {
+      const { user } = await buildMember(t.db, org, { name, status });
+      await buildMemberEngagement(t.db, { orgId: org, userId: user.id, ...fields });
+    }
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listEngagement(t.db, org, { limit: 2, overridden: true, ...(cursor ? { cursor } : {}) });
+      pages.push(names(page.items));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    // Not the expired override, not the member who left, not one without an override, not another org's (Bob).
+    expect(pages).toEqual([["Uma", "Vera"], ["Wim", "Xavi"], ["Yann"]]);
+  });
+
   it("pages with a cursor through every row exactly once", async () => {
     const seen: string[] = [];
     let cursor: string | undefined;
