@@ -10,6 +10,7 @@
 // failing scenario says all that went wrong at once.
 import { createApiKey, type Db } from "@engagement/db";
 import { buildMemberEngagement, buildOverrideHistory, daysAgo } from "@engagement/db/testing";
+import { keysUnder } from "@engagement/queue/testing";
 import { expect } from "@jest/globals";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -289,16 +290,10 @@ async function queueViolations({ connection, prefix }: NightContext): Promise<st
 
 async function queueNamesUnder(connection: Redis, prefix: string): Promise<string[]> {
   const names = new Set<string>();
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:*`;
-  let cursor = "0";
-  do {
-    const [next, keys] = await connection.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    for (const key of keys) {
-      const name = key.slice(prefix.length + 1).split(":")[0];
-      if (name) names.add(name);
-    }
-  } while (cursor !== "0");
+  for await (const key of keysUnder(connection, `${prefix}:`)) {
+    const name = key.slice(prefix.length + 1).split(":")[0];
+    if (name) names.add(name);
+  }
   return [...names].sort();
 }
 

@@ -44,23 +44,28 @@ async function keyText(redis: Redis, key: string, type: string): Promise<string>
   }
 }
 
+/** Every key whose name starts with `prefix`, walked with SCAN in batches. */
+export async function* keysUnder(redis: Redis, prefix: string): AsyncGenerator<string> {
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${globEscape(prefix)}*`, "COUNT", 1000);
+    cursor = next;
+    yield* batch;
+  } while (cursor !== "0");
+}
+
 /** Every key under `prefix` and each of `needles` found in its name or content, case-insensitively. */
 export async function findTextInRedis(redis: Redis, prefix: string, needles: string[]): Promise<RedisScan> {
   const lowered = needles.map((n) => n.toLowerCase());
   const keys: RedisKeySeen[] = [];
   const hits: RedisTextHit[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${globEscape(prefix)}*`, "COUNT", 1000);
-    cursor = next;
-    for (const key of batch) {
-      const type = await redis.type(key);
-      keys.push({ key, type });
-      const text = `${key}\n${await keyText(redis, key, type)}`.toLowerCase();
-      lowered.forEach((needle, i) => {
-        if (text.includes(needle)) hits.push({ key, type, needle: needles[i] as string });
-      });
-    }
-  } while (cursor !== "0");
+  for await (const key of keysUnder(redis, prefix)) {
+    const type = await redis.type(key);
+    keys.push({ key, type });
+    const text = `${key}\n${await keyText(redis, key, type)}`.toLowerCase();
+    lowered.forEach((needle, i) => {
+      if (text.includes(needle)) hits.push({ key, type, needle: needles[i] as string });
+    });
+  }
   return { keys, hits };
 }
