@@ -95,15 +95,6 @@ export function createWorkers(deps: WorkerDeps, connection: RedisConnection, pre
  */
 export async function stopWorker(worker: Worker): Promise<void> {
   const closing = worker.close();
-  if (worker.name !== catalog.classify.queue) return closing;
-  worker.cancelAllJobs("shutdown");
-  // A job fetched just before close() can start its processor after that first cancel, with a signal nobody
-  // aborts: it would then wait for its whole LLM call. Cancelling again until the worker has closed catches it
-  // within one tick (seen in CI under load: a 2.5 s call awaited in full).
-  const again = setInterval(() => worker.cancelAllJobs("shutdown"), 50);
-  try {
-    await closing;
-  } finally {
-    clearInterval(again);
-  }
+  if (worker.name === catalog.classify.queue) worker.cancelAllJobs("shutdown");
+  await closing;
 }

@@ -220,6 +220,15 @@ describe("aborts", () => {
     expect(error).not.toBeInstanceOf(LlmTransientError);
   });
 
+  it("an abort while the budget lets the request through still aborts it, rather than letting it run to its end", async () => {
+    const controller = new AbortController();
+    // The budget resolves in the same moment the job is cancelled (a shutdown under load).
+    const beforeRequest = async () => controller.abort();
+    const error = await rejection(classifier({ beforeRequest }).classify(judged, { signal: controller.signal }));
+    expect(error).toMatchObject({ name: "AbortError" });
+    expect(fake.requests.filter((r) => r.status !== undefined)).toHaveLength(0);
+  });
+
   it("an already aborted signal makes no request", async () => {
     const controller = new AbortController();
     controller.abort();

@@ -121,6 +121,9 @@ export function createAnthropicClassifier(config: AnthropicClassifierConfig): An
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
+    // Aborted while the budget let it through (after callOnce's own check): the listener above will never fire,
+    // and the call would run to its end.
+    if (signal?.aborted) onAbort();
     let stalled = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
