@@ -75,7 +75,7 @@ export interface RunLoop {
   membersWritten(): number;
   /** Whether a run of some organisation is queued or running now. */
   active(): boolean;
-  stop(): Promise<void>;
+  stop(options?: { wait?: boolean }): Promise<void>;
 }
 
 /**
@@ -107,10 +107,11 @@ export function keepRunsGoing(db: Db, queues: Queues, orgIds: string[]): RunLoop
     finished: () => finished,
     membersWritten: () => written,
     active: () => current.size > 0,
-    async stop() {
+    /** Stops enqueueing; unless told not to, waits for the runs in flight, so the next phase starts on a quiet worker. */
+    async stop({ wait = true }: { wait?: boolean } = {}) {
       stopped = true;
       await loop;
-      // Wait for the runs in flight, so the next phase starts on a quiet worker.
+      if (!wait) return;
       for (const runId of current.values()) {
         for (;;) {
           const run = await getRun(db, runId);

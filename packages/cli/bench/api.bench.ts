@@ -30,6 +30,7 @@ import { parseApiBenchArgs } from "./api-args.ts";
 import { type LoadResult, type LoadTarget, runLoad } from "./api-load.ts";
 import { cpuMs, keepRunsGoing, runOnce, startApi } from "./api-process.ts";
 import { deletePrefix, startApps } from "./night-apps.ts";
+import { runOpenLoop } from "./open-loop.ts";
 
 const args = parseApiBenchArgs(process.argv.slice(2));
 const log = (line: string) => console.error(line);
@@ -65,10 +66,12 @@ async function phase(name: string, apiUrl: string, targets: LoadTarget[], note: 
     const res = await fetch(apiUrl + r.path, { headers: { authorization: `Bearer ${r.token}` } });
     if (!res.ok) throw new Error(`${name}: ${t.label} answered ${res.status}: ${await res.text()}`);
   }
+  const run = args.generator === "open" ? runOpenLoop : runLoad;
+  if (args.warmup > 0) await run(apiUrl, targets, args.warmup, args.connections);
   const loadBefore = load();
   log(`phase ${name}: ${targets.map((t) => `${t.label} at ${t.rate}/s`).join(" + ")} for ${args.seconds} s (load ${loadBefore})`);
   const cpuBefore = cpuMs(apiPid);
-  const results = await runLoad(apiUrl, targets, args.seconds, args.connections);
+  const results = await run(apiUrl, targets, args.seconds, args.connections);
   const cpuAfter = cpuMs(apiPid);
   const loadAfter = load();
   const answered = results.reduce((a, r) => a + r.requests, 0);
@@ -90,18 +93,22 @@ const queues = createQueues(redis, prefix);
 const fake = await startFakeAnthropic({ apiKey: "bench-key", latencyMs: [200, 400] });
 const logFd = openSync(join(logDir, "apps.log"), "a");
 const appEnv = { DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix };
-const apps = await startApps(
-  {
-    ...appEnv,
-    ANTHROPIC_BASE_URL: fake.url,
-    ENGAGEMENT_CLASSIFIER: "anthropic",
-    ANTHROPIC_API_KEY: "bench-key",
-    LLM_RATE_MAX_REQUESTS: "100000",
-    LLM_RATE_WINDOW_MS: "60000",
-  },
-  queues,
-  join(logDir, "worker.log"),
-);
+const workerEnv = (requestsPerMinute: number) => ({
+  ...appEnv,
+  ANTHROPIC_BASE_URL: fake.url,
+  ENGAGEMENT_CLASSIFIER: "anthropic",
+  ANTHROPIC_API_KEY: "bench-key",
+  LLM_RATE_MAX_REQUESTS: String(requestsPerMinute),
+  LLM_RATE_WINDOW_MS: "60000",
+});
+// The seed classification and the flat-out phase run the worker without a request budget; the paced phase
+// restarts it at --run-rpm (the provider's entry tier by default), as a real night runs.
+const UNLIMITED = 100_000;
+let apps = await startApps(workerEnv(UNLIMITED), queues, join(logDir, "worker.log"));
+const restartWorker = async (requestsPerMinute: number) => {
+  await apps.stop();
+  apps = await startApps(workerEnv(requestsPerMinute), queues, join(logDir, "worker.log"));
+};
 let api: Awaited<ReturnType<typeof startApi>> | null = null;
 try {
   api = await startApi(
@@ -156,19 +163,35 @@ try {
     requests: (await Promise.all(small.map((o) => memberRequests(o.orgId, o.memberIds)))).flat(),
   };
   if (wanted("idle")) await phase(`${args.orgs} x ${args.members}, worker idle`, api.url, [smallList, smallMe]);
-  if (wanted("run")) {
+  const duringRuns = async (name: string) => {
     const runs = keepRunsGoing(
       db,
       queues,
       small.map((o) => o.orgId),
     );
     await new Promise((r) => setTimeout(r, 1000));
-    await phase(`${args.orgs} x ${args.members}, during runs`, api.url, [smallList, smallMe], () => {
+    const workerBefore = cpuMs(apps.worker.pid);
+    const started = performance.now();
+    await phase(name, api?.url as string, [smallList, smallMe], () => {
       const busy = runs.active() ? "runs were executing" : "NO run executing";
-      return `${busy}; ${runs.finished()} runs (${runs.membersWritten()} members) finished during the phase`;
+      const workerAfter = cpuMs(apps.worker.pid);
+      const share =
+        workerBefore !== null && workerAfter !== null
+          ? `, the worker used ${(((workerAfter - workerBefore) / (performance.now() - started)) * 100).toFixed(0)} % of one core`
+          : "";
+      return `${busy}; ${runs.finished()} runs (${runs.membersWritten()} members) finished during the phase${share}`;
     });
+    return runs;
+  };
+  if (wanted("paced")) {
+    await restartWorker(args.runRpm);
+    const runs = await duringRuns(`${args.orgs} x ${args.members}, during runs paced at ${args.runRpm} requests/min`);
+    // A paced run of 600 members takes minutes: the unlimited worker finishes what is left.
+    await runs.stop({ wait: false });
+    await restartWorker(UNLIMITED);
     await runs.stop();
   }
+  if (wanted("flat-out")) await (await duringRuns(`${args.orgs} x ${args.members}, during flat-out runs (no request budget)`)).stop();
 
   // ---- one very large organisation ----
   const scenarioNames = ["first page", "deep pages", "level filter", "source filter", "overridden", "summary"];
@@ -224,7 +247,11 @@ console.log(
   `\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, node ${process.version}`,
 );
 console.log(
-  `fixed rate ${args.rate}/s per endpoint, ${args.connections} connections each, ${args.seconds} s per phase; latency of 2xx responses, not corrected for coordinated omission; API CPU/req: the API process's CPU time in the phase over the requests both endpoints answered`,
+  `fixed rate ${args.rate}/s per endpoint, ${args.connections} connections each, ${args.seconds} s per phase after ${args.warmup} s of the same load unrecorded; ${
+    args.generator === "open"
+      ? "requests evenly spaced (open loop), latency of 2xx responses from each request's due time"
+      : "autocannon overallRate (each second's share sent in a burst), latency of 2xx responses, not corrected for coordinated omission"
+  }; API CPU/req: the API process's CPU time in the phase over the requests both endpoints answered`,
 );
 console.log(`total bench time ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; app logs in ${logDir}\n`);
 console.log(
