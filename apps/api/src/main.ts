@@ -8,7 +8,7 @@ import { buildServer } from "./server.ts";
 
 const env = loadConfigOrExit(() => loadApiEnv());
 const logger = createLogger("api", env.LOG_LEVEL);
-const db = createDb(env.DATABASE_URL);
+const db = createDb(env.DATABASE_URL, { parallelQueries: false });
 const redis = connectRedis(env.REDIS_URL);
 // A Redis outage is one warning per interval, not a line per reconnect attempt of every client.
 const redisErrors = redisErrorsOf(logger);

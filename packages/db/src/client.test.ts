@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { isLostConnection, lostBeforeApplied } from "./client.ts";
+import { createDb, isLostConnection, lostBeforeApplied } from "./client.ts";
 import { createTestDatabase, startConnectionKiller, type TestDatabase } from "./testing/index.ts";
 
 describe("a statement whose connection the server ended", () => {
@@ -74,5 +74,29 @@ describe("a statement whose connection the server ended", () => {
     expect(lostBeforeApplied(new Error("Connection terminated unexpectedly"))).toBe(false);
     expect(lostBeforeApplied(new Error("read ECONNRESET"))).toBe(false);
     expect(lostBeforeApplied({ message: "x", meta: { driverAdapterError: { cause: { originalCode: "08006" } } } })).toBe(false);
+  });
+});
+
+describe("createDb's parallelQueries option", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase("client_parallel");
+  });
+  afterAll(async () => t.drop());
+
+  const setting = async (db: { $queryRaw: TestDatabase["db"]["$queryRaw"] }) =>
+    (await db.$queryRaw<{ v: string }[]>`SELECT current_setting('max_parallel_workers_per_gather') AS v`)[0]?.v;
+
+  it("false: every connection of the pool plans without parallel workers; default: the server's setting", async () => {
+    const serial = createDb(t.url, { parallelQueries: false, maxConnections: 3 });
+    try {
+      // Several at once, so more than one connection of the pool answers.
+      const values = await Promise.all(Array.from({ length: 6 }, () => setting(serial)));
+      expect(new Set(values)).toEqual(new Set(["0"]));
+    } finally {
+      await serial.$disconnect();
+    }
+    const server = (await setting(t.db)) as string;
+    expect(Number(server)).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,13 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 export interface DbOptions {
   /** Pool size; workers size it to their concurrency. */
   maxConnections?: number;
+  /**
+   * false: the connections run no parallel query plans (max_parallel_workers_per_gather = 0). For the API: its
+   * queries are short and many at once, and starting parallel workers for each cost more than it saved; at 200
+   * requests/s on a 1,000,000-member organisation the level-filtered list went from p50 1,155 ms (queued behind
+   * parallel plans) to 5 ms, the summary from 78 to 164 answers/s (BENCHMARKS.md). Batch work keeps them.
+   */
+  parallelQueries?: boolean;
 }
 
 // The pool behind each client: bulk imports stream rows with COPY, which Prisma cannot do, on a connection of
@@ -14,7 +21,11 @@ const urls = new WeakMap<object, string>();
 
 /** The one way apps get a database client: Prisma 7 over the pg driver adapter. */
 export function createDb(databaseUrl: string, options: DbOptions = {}) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.maxConnections ?? 10,
+    ...(options.parallelQueries === false ? { options: "-c max_parallel_workers_per_gather=0" } : {}),
+  });
   // An idle connection the server closed (a restart, pg_terminate_backend) is dropped by the pool and the next
   // query opens a new one; without a listener the pool's 'error' event would end the process. The adapter adds
   // its own listener only once Prisma connects, and COPY may use the pool before that.
