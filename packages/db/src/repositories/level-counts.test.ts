@@ -42,10 +42,20 @@ describe("engagement level counts kept by triggers", () => {
     return counts;
   }
 
+  async function exactOverridden(orgId: string) {
+    const [row] = await t.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM member_engagements me
+      JOIN memberships m ON m.user_id = me.user_id AND m.org_id = me.org_id AND m.status = 'active'
+      WHERE me.org_id = ${orgId}::uuid AND me.override_level IS NOT NULL
+        AND (me.override_expires_at IS NULL OR me.override_expires_at > now())`;
+    return row?.n ?? 0;
+  }
+
   async function expectSummaryExact(orgId: string) {
     const summary = await getEngagementSummary(t.db, orgId);
     const exact = await exactCounts(orgId);
     expect(summary.counts).toEqual(exact);
+    expect(summary.overridden).toBe(await exactOverridden(orgId));
     expect(summary.total).toBe(Object.values(exact).reduce((a, b) => a + b, 0));
     return summary;
   }
@@ -83,6 +93,27 @@ describe("engagement level counts kept by triggers", () => {
       data: { overrideLevel: "moderate", overrideNote: "n", overriddenAt: daysAgo(3), overrideExpiresAt: daysAgo(1) },
     });
     expect((await expectSummaryExact(org.id)).overridden).toBe(1);
+    // The overridden member's computed level changes under the override; the override changes, then is cleared
+    // and set again; one expiring later counts.
+    await writeMemberResults(t.db, (await buildRun(t.db, { orgId: org.id })).id, org.id, new Date(), [result(d, "moderate")]);
+    await expectSummaryExact(org.id);
+    const setOverride = (userId: string, overrideLevel: EngagementLevel | null, overrideExpiresAt: Date | null = null) =>
+      t.db.memberEngagement.update({
+        where: { userId_orgId: { userId, orgId: org.id } },
+        data: {
+          overrideLevel,
+          overrideNote: overrideLevel ? "n" : null,
+          overriddenAt: overrideLevel ? new Date() : null,
+          overrideExpiresAt,
+        },
+      });
+    await setOverride(d, "inactive");
+    await expectSummaryExact(org.id);
+    await setOverride(d, null);
+    expect((await expectSummaryExact(org.id)).overridden).toBe(0);
+    await setOverride(d, "highly_engaged");
+    await setOverride(b, "at_risk", new Date(Date.now() + 86_400_000));
+    expect((await expectSummaryExact(org.id)).overridden).toBe(2);
 
     // Leaving, coming back, removed memberships, a deleted user, a membership added again for a kept result.
     await t.db.membership.update({ where: { userId_orgId: { userId: a, orgId: org.id } }, data: { status: "left", leftAt: new Date() } });
@@ -109,8 +140,14 @@ describe("engagement level counts kept by triggers", () => {
     const org = await buildOrg(t.db);
     const { user } = await buildMember(t.db, org.id);
     await writeMemberResults(t.db, (await buildRun(t.db, { orgId: org.id })).id, org.id, new Date(), [result(user.id, "moderate")]);
+    await t.db.memberEngagement.update({
+      where: { userId_orgId: { userId: user.id, orgId: org.id } },
+      data: { overrideLevel: "at_risk", overrideNote: "n", overriddenAt: new Date() },
+    });
     await t.db.$executeRaw`UPDATE engagement_level_counts SET members = members + 5 WHERE org_id = ${org.id}::uuid AND level = 'moderate'`;
-    expect((await getEngagementSummary(t.db, org.id)).counts.moderate).toBe(6);
+    await t.db.$executeRaw`UPDATE engagement_override_counts SET members = members + 3 WHERE org_id = ${org.id}::uuid`;
+    await t.db.$executeRaw`INSERT INTO engagement_override_counts VALUES (${org.id}::uuid, 'new', 'inactive', 2)`;
+    expect((await getEngagementSummary(t.db, org.id)).overridden).toBe(6);
     await recountEngagementLevels(t.db, org.id);
     await expectSummaryExact(org.id);
   });

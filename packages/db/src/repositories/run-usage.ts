@@ -54,6 +54,6 @@ export async function sumRunsUsage(db: Db, runIds: string[]): Promise<RunsUsage>
 export async function clearRunHistory(db: Db): Promise<void> {
   // CASCADE: every table that hangs off a run (batches, staged signals, tables added later) goes with it.
   await db.$executeRawUnsafe(
-    "TRUNCATE engagement_runs, engagement_snapshots, engagement_override_history, member_engagements, engagement_level_counts, provider_batches CASCADE",
+    "TRUNCATE engagement_runs, engagement_snapshots, engagement_override_history, member_engagements, engagement_level_counts, engagement_override_counts, provider_batches CASCADE",
   );
 }
